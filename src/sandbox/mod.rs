@@ -1,0 +1,2 @@
+//! The embedded simulated cluster used by `demo` and by the fast tests.
+pub mod scenario;

@@ -1,0 +1,176 @@
+//! The scenario format: one YAML file that describes a cluster's state for a test or for
+//! `demo`, and seeds both test tiers (the embedded sandbox and the real kube-apiserver).
+//!
+//! A scenario holds Kubernetes objects exactly as `kubectl get -o yaml` dumps them, the
+//! container logs the kubelet would serve, what answers a port-forward to each pod port
+//! (a scripted HTTP backend, a MongoDB with documents, or nothing), and which resources
+//! the tool's user is forbidden to read. Times in the file are relative to the
+//! scenario's `now`; loaders shift every time so that `now` becomes the real present.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A whole scenario file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Scenario {
+    /// Short name, e.g. `incident-19-7`.
+    pub name: String,
+    /// One paragraph: what this scenario reproduces.
+    #[serde(default)]
+    pub description: String,
+    /// The scenario's present. Every timestamp in objects, logs and documents is shifted
+    /// by `real_now - now` when the scenario is loaded.
+    pub now: jiff::Timestamp,
+    /// The namespace `demo` traces in (and the default one of the written kubeconfig).
+    #[serde(default = "default_namespace")]
+    pub namespace: String,
+    /// Kubernetes objects (`apiVersion`, `kind`, `metadata`, ...), as dumped by kubectl.
+    #[serde(default)]
+    pub objects: Vec<serde_json::Value>,
+    /// Container logs keyed by `namespace/pod/container`.
+    #[serde(default)]
+    pub logs: BTreeMap<String, ContainerLogs>,
+    /// What answers a port-forward to a pod's port.
+    #[serde(default)]
+    pub ports: Vec<PortTarget>,
+    /// Resources the tracing user may not read (`events`, `pods/log`, `pods/portforward`,
+    /// `secrets`, `jobs`, ...): the sandbox answers 403 Forbidden for them.
+    #[serde(default)]
+    pub forbidden: Vec<String>,
+}
+
+fn default_namespace() -> String {
+    "default".to_string()
+}
+
+/// The logs of one container: the current instance and, if it restarted, the previous one.
+/// Each line starts with an RFC 3339 timestamp, as `kubectl logs --timestamps` shows them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ContainerLogs {
+    #[serde(default)]
+    pub current: String,
+    #[serde(default)]
+    pub previous: Option<String>,
+}
+
+/// What a port-forward to `pod` (`namespace/name`) on `port` reaches.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PortTarget {
+    /// `namespace/name` of the pod.
+    pub pod: String,
+    /// The container port.
+    pub port: u16,
+    #[serde(flatten)]
+    pub answer: PortAnswer,
+}
+
+/// The three kinds of listener a pod port can have in a scenario.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PortAnswer {
+    /// A scripted HTTP backend.
+    Backend(BackendScript),
+    /// A MongoDB server holding these databases.
+    Mongo(MongoData),
+    /// Nothing listens: the forward's error channel reports connection refused.
+    Refused {},
+}
+
+/// A scripted HTTP backend: routes by exact path; anything else answers 404 `{"error":"not found"}`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BackendScript {
+    #[serde(default)]
+    pub routes: Vec<BackendRoute>,
+}
+
+/// One scripted answer.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BackendRoute {
+    /// Exact request path, percent-encoded as it arrives (e.g. `/metadata/19-7`).
+    pub path: String,
+    /// Status code to answer.
+    pub status: u16,
+    /// Body: a JSON value is sent as `application/json`; use `rawBody` for anything else.
+    #[serde(default)]
+    pub body: Option<serde_json::Value>,
+    /// A raw body sent as is (with `contentType`, default `text/html`).
+    #[serde(default)]
+    pub raw_body: Option<String>,
+    /// Repeat `rawBody` (or the JSON body's text) this many times (large-body tests).
+    #[serde(default)]
+    pub repeat: Option<usize>,
+    #[serde(default)]
+    pub content_type: Option<String>,
+    /// Wait this long before answering.
+    #[serde(default)]
+    pub delay_ms: u64,
+    /// After this long since the listener started, answer `healthy` instead.
+    #[serde(default)]
+    pub healthy_after_ms: Option<u64>,
+    /// The answer once `healthyAfterMs` has passed (default: 200 with `{"job_id": <id>}`-like body given here).
+    #[serde(default)]
+    pub healthy: Option<Box<BackendRoute>>,
+    /// Close the connection without answering.
+    #[serde(default)]
+    pub hang_up: bool,
+}
+
+/// Databases of a scripted MongoDB: database -> collection -> documents (MongoDB Extended
+/// JSON, e.g. `{"$date": "2025-11-13T10:00:00Z"}` for dates).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MongoData {
+    #[serde(default)]
+    pub databases: BTreeMap<String, BTreeMap<String, Vec<serde_json::Value>>>,
+    /// Users `{user, password}` that may authenticate (SCRAM-SHA-256); empty: no auth.
+    #[serde(default)]
+    pub users: Vec<MongoUser>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MongoUser {
+    pub user: String,
+    pub password: String,
+}
+
+impl Scenario {
+    /// Parses a scenario file's text.
+    pub fn from_yaml(text: &str) -> Result<Self, serde_yaml::Error> {
+        serde_yaml::from_str(text)
+    }
+
+    /// The built-in scenarios, by name.
+    pub fn builtin(name: &str) -> Option<Self> {
+        let text = BUILTIN.iter().find(|(n, _)| *n == name)?.1;
+        Some(Self::from_yaml(text).expect("built-in scenarios parse (checked by a unit test)"))
+    }
+
+    /// The seconds to add to every time in the scenario so that `now` is `real_now`.
+    pub fn shift_to(&self, real_now: jiff::Timestamp) -> jiff::SignedDuration {
+        real_now.duration_since(self.now)
+    }
+}
+
+/// Built-in scenarios shipped in the binary (used by `demo` and the fast tests).
+pub const BUILTIN: &[(&str, &str)] = &[("incident-19-7", include_str!("../../scenarios/incident-19-7.yaml"))];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_scenarios_parse() {
+        for (name, _) in BUILTIN {
+            let s = Scenario::builtin(name).unwrap();
+            assert_eq!(&s.name, name);
+            assert!(!s.objects.is_empty());
+        }
+    }
+}
