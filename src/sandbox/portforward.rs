@@ -206,6 +206,33 @@ pub fn parse_ports<'a>(values: impl IntoIterator<Item = &'a str>) -> Result<Vec<
     Ok(ports)
 }
 
+/// Accepts a port-forward request: checks the upgrade, and returns the `101` answer and the
+/// future (to spawn) that runs the protocol once hyper hands the connection over.
+pub fn accept_portforward<B>(
+    req: &mut http::Request<B>,
+    ports: Vec<(u16, Target)>,
+    pod_uid: String,
+) -> Result<(Response<SandboxBody>, BoxFuture<'static, ()>), String> {
+    let response = upgrade_response(req.headers())?;
+    let on_upgrade = hyper::upgrade::on(req);
+    let run = async move {
+        match on_upgrade.await {
+            Ok(upgraded) => {
+                let io = hyper_util::rt::TokioIo::new(upgraded);
+                let ws = WebSocketStream::from_raw_socket(
+                    io,
+                    tokio_tungstenite::tungstenite::protocol::Role::Server,
+                    None,
+                )
+                .await;
+                serve_portforward(ws, ports, pod_uid).await;
+            }
+            Err(e) => tracing::debug!("port-forward upgrade failed: {e}"),
+        }
+    };
+    Ok((response, Box::pin(run)))
+}
+
 enum Event {
     /// Bytes a target sent, for channel `ch`.
     FromTarget(u8, Bytes),
