@@ -195,13 +195,13 @@ pub fn render(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> 
                 if l.truncated { " (newest kept)" } else { "" }
             )?;
             for h in &l.hits {
-                let level = match h.level {
-                    crate::evidence::logs::LogLevel::Error => style.paint("ERROR", Paint::new().red()),
-                    crate::evidence::logs::LogLevel::Warn => style.paint("WARN ", Paint::new().yellow()),
-                    crate::evidence::logs::LogLevel::Info => "INFO ".to_string(),
+                let paint = match h.level {
+                    crate::evidence::logs::LogLevel::Error => Paint::new().red(),
+                    crate::evidence::logs::LogLevel::Warn => Paint::new().yellow(),
+                    crate::evidence::logs::LogLevel::Info => Paint::new(),
                 };
                 let at = h.at.map(|t| t.strftime("%H:%M:%S%.3f").to_string()).unwrap_or_else(|| "-".into());
-                writeln!(out, "   {at} {level} {}", h.text)?;
+                writeln!(out, "   {at} {}", style.paint(&h.text, paint))?;
             }
         }
     }
