@@ -159,7 +159,10 @@ impl Scenario {
 }
 
 /// Built-in scenarios shipped in the binary (used by `demo` and the fast tests).
-pub const BUILTIN: &[(&str, &str)] = &[("incident-19-7", include_str!("../../scenarios/incident-19-7.yaml"))];
+pub const BUILTIN: &[(&str, &str)] = &[(
+    "incident-19-7",
+    include_str!("../../scenarios/incident-19-7.yaml"),
+)];
 
 #[cfg(test)]
 mod tests {
