@@ -16,6 +16,7 @@ pub mod env;
 pub mod mongo;
 pub mod procs;
 pub mod seed;
+pub mod suite;
 pub mod tier;
 
 pub use cluster::{Cluster, User};

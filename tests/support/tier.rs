@@ -50,6 +50,11 @@ impl Tier {
         tiers
     }
 
+    /// Every tier, available or not (a suite shows the unavailable ones as ignored).
+    pub fn every() -> Vec<Tier> {
+        vec![Tier::Real]
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Tier::Real => "real",
