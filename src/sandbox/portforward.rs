@@ -259,13 +259,24 @@ pub async fn serve_portforward<S>(
         }
     }
     let (events, mut inbox) = mpsc::channel::<Event>(16);
-    let mut writers: Vec<Option<tokio::io::WriteHalf<Box<dyn TargetIo>>>> = Vec::new();
+    // Writes to each target go through its own task, so a target that is slow to read never
+    // stops the loop below from relaying what targets send back (no relay deadlock).
+    let mut writers: Vec<Option<mpsc::UnboundedSender<Bytes>>> = Vec::new();
     for (i, (port, target)) in ports.iter().enumerate() {
         let ch = 2 * i as u8;
         match target.connect().await {
             Ok(io) => {
-                let (mut reader, writer) = tokio::io::split(io);
-                writers.push(Some(writer));
+                let (mut reader, mut writer) = tokio::io::split(io);
+                let (to_target, mut outbox) = mpsc::unbounded_channel::<Bytes>();
+                writers.push(Some(to_target));
+                tokio::spawn(async move {
+                    while let Some(data) = outbox.recv().await {
+                        if writer.write_all(&data).await.is_err() {
+                            return;
+                        }
+                    }
+                    let _ = writer.shutdown().await;
+                });
                 let events = events.clone();
                 tokio::spawn(async move {
                     let mut buf = vec![0u8; 32 * 1024];
@@ -319,9 +330,9 @@ pub async fn serve_portforward<S>(
                 Some(Ok(Message::Binary(data))) if data.len() > 1 => {
                     let ch = usize::from(data[0]);
                     if ch % 2 == 0 {
-                        if let Some(Some(writer)) = writers.get_mut(ch / 2) {
-                            if writer.write_all(&data[1..]).await.is_err() {
-                                writers[ch / 2] = None;
+                        if let Some(slot @ Some(_)) = writers.get_mut(ch / 2) {
+                            if slot.as_ref().is_some_and(|w| w.send(data.slice(1..)).is_err()) {
+                                *slot = None;
                             }
                         }
                     }
@@ -331,9 +342,8 @@ pub async fn serve_portforward<S>(
             },
         }
     }
-    for writer in writers.iter_mut().flatten() {
-        let _ = writer.shutdown().await;
-    }
+    // Dropping the senders ends the writer tasks, which shut the targets' write halves.
+    drop(writers);
     let _ = sink.send(Message::Close(None)).await;
     let _ = sink.close().await;
 }
