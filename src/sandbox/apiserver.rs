@@ -31,7 +31,7 @@ use super::portforward::{accept_portforward, parse_ports, PortTargets};
 use super::scenario::Scenario;
 use super::store::{
     paginate, parse_field_selector, parse_label_selector, resource_type, ApiError, LogOptions,
-    ResourceType, Store, RESOURCES,
+    ResourceType, Store, ENDPOINTS, PODS, RESOURCES, SERVICES,
 };
 
 /// The Kubernetes version the sandbox reports (that of the real-tier test cluster).
@@ -473,17 +473,13 @@ fn get(
     }
 }
 
-fn pods() -> &'static ResourceType {
-    resource_type("", "v1", "pods").expect("pods are served")
-}
-
 fn pod_log(
     state: &State,
     req: &Request<Incoming>,
     ns: &str,
     name: &str,
 ) -> Result<Response<SandboxBody>, ApiError> {
-    state.check("get", pods(), Some("log"), Some(name), Some(ns))?;
+    state.check("get", &PODS, Some("log"), Some(name), Some(ns))?;
     let opts = LogOptions::from_query(&query_pairs(req))?;
     Ok(text_response(state.store.pod_log(ns, name, &opts)?))
 }
@@ -499,11 +495,11 @@ fn portforward(
     } else {
         "get"
     };
-    state.check(verb, pods(), Some("portforward"), Some(name), Some(ns))?;
+    state.check(verb, &PODS, Some("portforward"), Some(name), Some(ns))?;
     let pod = state
         .store
-        .get(pods(), Some(ns), name)
-        .ok_or_else(|| ApiError::not_found(pods(), name))?;
+        .get(&PODS, Some(ns), name)
+        .ok_or_else(|| ApiError::not_found(&PODS, name))?;
     let uid = pod["metadata"]["uid"]
         .as_str()
         .unwrap_or_default()
@@ -535,8 +531,7 @@ async fn service_proxy(
     spec: &str,
     path: &str,
 ) -> Result<Response<SandboxBody>, ApiError> {
-    let services = resource_type("", "v1", "services").expect("services are served");
-    let endpoints = resource_type("", "v1", "endpoints").expect("endpoints are served");
+    let (services, endpoints) = (&SERVICES, &ENDPOINTS);
     let parts: Vec<&str> = spec.split(':').collect();
     let (name, port_spec) = match parts.as_slice() {
         [name] => (*name, ""),

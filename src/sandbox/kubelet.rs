@@ -28,7 +28,7 @@ use super::apiserver::{percent_decode, query_pairs, RecordedRequest, RequestLog,
 use super::backend_standin::{full_body, SandboxBody};
 use super::portforward::{accept_portforward, parse_ports, PortTargets, Target};
 use super::scenario::Scenario;
-use super::store::{resource_type, ApiError, LogOptions, Store};
+use super::store::{ApiError, LogOptions, Store, PODS};
 
 /// What the kubelet stand-in serves: a scenario's pods and logs, port targets, a request log.
 #[derive(Clone)]
@@ -167,8 +167,7 @@ fn handle(
             }
         }
         ["portForward", ns, pod] | ["portForward", ns, pod, _] => {
-            let pods = resource_type("", "v1", "pods").expect("pods are served");
-            let Some(object) = routes.store.get(pods, Some(ns), pod) else {
+            let Some(object) = routes.store.get(&PODS, Some(ns), pod) else {
                 return text(404, format!("pod {ns}/{pod} not found"));
             };
             let uid = object["metadata"]["uid"]

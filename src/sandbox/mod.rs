@@ -1,7 +1,16 @@
 //! The embedded simulated cluster used by `demo` and by the fast tests.
+//!
+//! - [`scenario`]: the scenario file format, the built-in scenarios and their checks;
+//! - [`store`]: a scenario loaded as cluster state, plus selectors, pagination, logs, `Status`;
+//! - [`apiserver`]: [`Sandbox`], the read-only Kubernetes API on 127.0.0.1 for kube-rs clients;
+//! - [`portforward`]: the port-forward websocket protocol and what each pod port reaches;
+//! - [`backend_standin`]: the scripted HTTP backend behind a pod port;
+//! - [`kubelet`]: the kubelet endpoints over TLS, for tests against a real kube-apiserver.
 pub mod apiserver;
 pub mod backend_standin;
 pub mod kubelet;
 pub mod portforward;
 pub mod scenario;
 pub mod store;
+
+pub use apiserver::{RecordedRequest, Sandbox};

@@ -39,64 +39,34 @@ impl ResourceType {
     }
 }
 
+const fn core(plural: &'static str, kind: &'static str, namespaced: bool) -> ResourceType {
+    ResourceType {
+        group: "",
+        version: "v1",
+        plural,
+        kind,
+        namespaced,
+    }
+}
+
+pub const NAMESPACES: ResourceType = core("namespaces", "Namespace", false);
+pub const NODES: ResourceType = core("nodes", "Node", false);
+pub const PODS: ResourceType = core("pods", "Pod", true);
+pub const SERVICES: ResourceType = core("services", "Service", true);
+pub const ENDPOINTS: ResourceType = core("endpoints", "Endpoints", true);
+pub const EVENTS: ResourceType = core("events", "Event", true);
+pub const SECRETS: ResourceType = core("secrets", "Secret", true);
+pub const JOBS: ResourceType = ResourceType {
+    group: "batch",
+    version: "v1",
+    plural: "jobs",
+    kind: "Job",
+    namespaced: true,
+};
+
 /// Every resource type the sandbox knows (the 1.20 test cluster has no `discovery.k8s.io/v1`).
 pub const RESOURCES: &[ResourceType] = &[
-    ResourceType {
-        group: "",
-        version: "v1",
-        plural: "namespaces",
-        kind: "Namespace",
-        namespaced: false,
-    },
-    ResourceType {
-        group: "",
-        version: "v1",
-        plural: "nodes",
-        kind: "Node",
-        namespaced: false,
-    },
-    ResourceType {
-        group: "",
-        version: "v1",
-        plural: "pods",
-        kind: "Pod",
-        namespaced: true,
-    },
-    ResourceType {
-        group: "",
-        version: "v1",
-        plural: "services",
-        kind: "Service",
-        namespaced: true,
-    },
-    ResourceType {
-        group: "",
-        version: "v1",
-        plural: "endpoints",
-        kind: "Endpoints",
-        namespaced: true,
-    },
-    ResourceType {
-        group: "",
-        version: "v1",
-        plural: "events",
-        kind: "Event",
-        namespaced: true,
-    },
-    ResourceType {
-        group: "",
-        version: "v1",
-        plural: "secrets",
-        kind: "Secret",
-        namespaced: true,
-    },
-    ResourceType {
-        group: "batch",
-        version: "v1",
-        plural: "jobs",
-        kind: "Job",
-        namespaced: true,
-    },
+    NAMESPACES, NODES, PODS, SERVICES, ENDPOINTS, EVENTS, SECRETS, JOBS,
 ];
 
 /// The resource type served at `group`/`version`/`plural`, if any.
@@ -444,10 +414,9 @@ impl Store {
         pod_name: &str,
         opts: &LogOptions,
     ) -> Result<String, ApiError> {
-        let pods = resource_type("", "v1", "pods").expect("pods are served");
         let pod = self
-            .get(pods, Some(namespace), pod_name)
-            .ok_or_else(|| ApiError::not_found(pods, pod_name))?;
+            .get(&PODS, Some(namespace), pod_name)
+            .ok_or_else(|| ApiError::not_found(&PODS, pod_name))?;
         let containers: Vec<&str> = pod["spec"]["containers"]
             .as_array()
             .map(|cs| cs.iter().filter_map(|c| c["name"].as_str()).collect())
