@@ -99,8 +99,7 @@ impl PortTargets {
             let target = match &port.answer {
                 PortAnswer::Backend(script) => {
                     let backend = BackendStandin::new(script.clone(), started);
-                    let server: ConnectionServer =
-                        Arc::new(move |s| Box::pin(backend.clone().serve_connection(s)));
+                    let server: ConnectionServer = Arc::new(move |s| Box::pin(backend.clone().serve_connection(s)));
                     Target::Serve(server)
                 }
                 PortAnswer::Mongo(data) => Target::Serve(mongo_server(Arc::new(data.clone()))),
@@ -124,10 +123,7 @@ impl PortTargets {
 
     /// What `pod` (`namespace/name`) on `port` reaches.
     pub fn resolve(&self, pod: &str, port: u16) -> Target {
-        self.targets
-            .get(&(pod.to_string(), port))
-            .cloned()
-            .unwrap_or(Target::Refused)
+        self.targets.get(&(pod.to_string(), port)).cloned().unwrap_or(Target::Refused)
     }
 }
 
@@ -136,9 +132,7 @@ fn mongo_server(data: Arc<MongoData>) -> ConnectionServer {
         Some(serve) => Arc::new(move |s| serve(s, data.clone())),
         None => Arc::new(|s| {
             Box::pin(async move {
-                tracing::warn!(
-                    "the MongoDB wire stand-in is not built in yet: closing the connection"
-                );
+                tracing::warn!("the MongoDB wire stand-in is not built in yet: closing the connection");
                 drop(s);
             })
         }),
@@ -169,9 +163,7 @@ pub fn upgrade_response(headers: &HeaderMap) -> Result<Response<SandboxBody>, St
         return Err("Upgrade request required".to_string());
     }
     if !has(header::SEC_WEBSOCKET_PROTOCOL, PORT_FORWARD_PROTOCOL) {
-        return Err(format!(
-            "unable to upgrade: the client must offer the {PORT_FORWARD_PROTOCOL} subprotocol"
-        ));
+        return Err(format!("unable to upgrade: the client must offer the {PORT_FORWARD_PROTOCOL} subprotocol"));
     }
     let key = headers
         .get(header::SEC_WEBSOCKET_KEY)
@@ -192,9 +184,10 @@ pub fn upgrade_response(headers: &HeaderMap) -> Result<Response<SandboxBody>, St
 pub fn parse_ports<'a>(values: impl IntoIterator<Item = &'a str>) -> Result<Vec<u16>, String> {
     let mut ports = Vec::new();
     for part in values.into_iter().flat_map(|v| v.split(',')) {
-        let port: u16 = part.trim().parse().map_err(|_| {
-            format!("invalid port {part:?}: ports must be numbers between 1 and 65535")
-        })?;
+        let port: u16 = part
+            .trim()
+            .parse()
+            .map_err(|_| format!("invalid port {part:?}: ports must be numbers between 1 and 65535"))?;
         if port == 0 {
             return Err("invalid port 0: ports must be numbers between 1 and 65535".to_string());
         }
@@ -219,12 +212,9 @@ pub fn accept_portforward<B>(
         match on_upgrade.await {
             Ok(upgraded) => {
                 let io = hyper_util::rt::TokioIo::new(upgraded);
-                let ws = WebSocketStream::from_raw_socket(
-                    io,
-                    tokio_tungstenite::tungstenite::protocol::Role::Server,
-                    None,
-                )
-                .await;
+                let ws =
+                    WebSocketStream::from_raw_socket(io, tokio_tungstenite::tungstenite::protocol::Role::Server, None)
+                        .await;
                 serve_portforward(ws, ports, pod_uid).await;
             }
             Err(e) => tracing::debug!("port-forward upgrade failed: {e}"),
@@ -242,11 +232,8 @@ enum Event {
 
 /// Runs the port-forward protocol on an upgraded websocket: `targets[i]` serves the i-th
 /// requested port of the pod whose uid is `pod_uid` (used in the refusal message).
-pub async fn serve_portforward<S>(
-    ws: WebSocketStream<S>,
-    ports: Vec<(u16, Target)>,
-    pod_uid: String,
-) where
+pub async fn serve_portforward<S>(ws: WebSocketStream<S>, ports: Vec<(u16, Target)>, pod_uid: String)
+where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let (mut sink, mut stream) = ws.split();
@@ -366,14 +353,8 @@ mod tests {
     fn targets_follow_the_scenario_and_overrides() {
         let scenario = Scenario::builtin("incident-19-7").unwrap();
         let targets = PortTargets::from_scenario(&scenario, Instant::now());
-        assert!(matches!(
-            targets.resolve("panda/backend-7c9d8f6b5-x2x9q", 8080),
-            Target::Serve(_)
-        ));
-        assert!(matches!(
-            targets.resolve("panda/backend-7c9d8f6b5-x2x9q", 9090),
-            Target::Refused
-        ));
+        assert!(matches!(targets.resolve("panda/backend-7c9d8f6b5-x2x9q", 8080), Target::Serve(_)));
+        assert!(matches!(targets.resolve("panda/backend-7c9d8f6b5-x2x9q", 9090), Target::Refused));
         let addr: SocketAddr = "127.0.0.1:1".parse().unwrap();
         let targets = targets.with_tcp("panda/mongo-0", 27017, addr);
         assert!(matches!(targets.resolve("panda/mongo-0", 27017), Target::Tcp(a) if a == addr));
