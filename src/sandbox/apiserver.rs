@@ -511,18 +511,20 @@ impl Sandbox {
     /// Starts the sandbox for `scenario` on 127.0.0.1 (a free port), with every time shifted so
     /// the scenario's `now` is the present.
     pub async fn start(scenario: Scenario) -> anyhow::Result<Sandbox> {
-        let targets = PortTargets::from_scenario(&scenario, Instant::now());
-        Self::start_with_targets(scenario, targets).await
+        let now = jiff::Timestamp::now();
+        let targets = PortTargets::from_scenario(&scenario, now, Instant::now());
+        Self::start_at(scenario, now, targets).await
     }
 
-    /// Like [`Sandbox::start`], with the port targets given (e.g. TCP overrides).
-    pub async fn start_with_targets(scenario: Scenario, targets: PortTargets) -> anyhow::Result<Sandbox> {
+    /// Like [`Sandbox::start`], with the port targets given (e.g. TCP overrides); build them
+    /// with [`PortTargets::from_scenario`] at the same `now`.
+    pub async fn start_at(scenario: Scenario, now: jiff::Timestamp, targets: PortTargets) -> anyhow::Result<Sandbox> {
         let listener = TcpListener::bind("127.0.0.1:0").await.context("binding the sandbox API server")?;
         let addr = listener.local_addr()?;
         let tasks = Tasks::default();
         let requests = RequestLog::default();
         let state = Arc::new(State {
-            store: Store::load(&scenario, jiff::Timestamp::now()),
+            store: Store::load(&scenario, now),
             forbidden: scenario.forbidden.clone(),
             targets,
             requests: requests.clone(),

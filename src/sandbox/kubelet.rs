@@ -44,12 +44,13 @@ impl KubeletRoutes {
         Self::at(scenario, jiff::Timestamp::now())
     }
 
-    /// Routes for `scenario` with its `now` shifted to `now` (use the same instant as the code
-    /// that loads the scenario's objects into the real apiserver).
+    /// Routes for `scenario` with its `now` shifted to `now`. For the real tier, pass the
+    /// scenario as seeded (namespaces renamed, times already shifted) and its own `now`:
+    /// `KubeletRoutes::at(&seeded.scenario, seeded.scenario.now)`, so nothing moves twice.
     pub fn at(scenario: &Scenario, now: jiff::Timestamp) -> Self {
         Self {
             store: Arc::new(Store::load(scenario, now)),
-            targets: PortTargets::from_scenario(scenario, Instant::now()),
+            targets: PortTargets::from_scenario(scenario, now, Instant::now()),
             requests: RequestLog::default(),
         }
     }

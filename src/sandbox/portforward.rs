@@ -31,6 +31,7 @@ use tokio_tungstenite::WebSocketStream;
 
 use super::backend_standin::{full_body, BackendStandin, SandboxBody};
 use super::scenario::{MongoData, PortAnswer, Scenario};
+use super::store::{shift_extended_json_dates, shift_for};
 
 /// The port-forward subprotocol the sandbox speaks (that of the 1.20 test cluster).
 pub const PORT_FORWARD_PROTOCOL: &str = "v4.channel.k8s.io";
@@ -92,8 +93,11 @@ pub struct PortTargets {
 }
 
 impl PortTargets {
-    /// The scenario's targets; backends count `healthyAfterMs` from `started`.
-    pub fn from_scenario(scenario: &Scenario, started: Instant) -> Self {
+    /// The scenario's targets, MongoDB documents' dates shifted so that the scenario's `now`
+    /// is `now` (as [`Store::load`](super::store::Store::load) does for objects); backends
+    /// count `healthyAfterMs` from `started`.
+    pub fn from_scenario(scenario: &Scenario, now: jiff::Timestamp, started: Instant) -> Self {
+        let shift = shift_for(scenario, now);
         let mut targets = BTreeMap::new();
         for port in &scenario.ports {
             let target = match &port.answer {
@@ -102,7 +106,13 @@ impl PortTargets {
                     let server: ConnectionServer = Arc::new(move |s| Box::pin(backend.clone().serve_connection(s)));
                     Target::Serve(server)
                 }
-                PortAnswer::Mongo(data) => Target::Serve(mongo_server(Arc::new(data.clone()))),
+                PortAnswer::Mongo(data) => {
+                    let mut data = data.clone();
+                    for docs in data.databases.values_mut().flat_map(|c| c.values_mut()) {
+                        docs.iter_mut().for_each(|d| shift_extended_json_dates(d, shift));
+                    }
+                    Target::Serve(mongo_server(Arc::new(data)))
+                }
                 PortAnswer::Refused {} => Target::Refused,
             };
             targets.insert((port.pod.clone(), port.port), target);
@@ -352,7 +362,7 @@ mod tests {
     #[test]
     fn targets_follow_the_scenario_and_overrides() {
         let scenario = Scenario::builtin("incident-19-7").unwrap();
-        let targets = PortTargets::from_scenario(&scenario, Instant::now());
+        let targets = PortTargets::from_scenario(&scenario, jiff::Timestamp::now(), Instant::now());
         assert!(matches!(targets.resolve("panda/backend-7c9d8f6b5-x2x9q", 8080), Target::Serve(_)));
         assert!(matches!(targets.resolve("panda/backend-7c9d8f6b5-x2x9q", 9090), Target::Refused));
         let addr: SocketAddr = "127.0.0.1:1".parse().unwrap();
