@@ -31,7 +31,7 @@ use super::portforward::{accept_portforward, parse_ports, PortTargets};
 use super::scenario::Scenario;
 use super::store::{
     paginate, parse_field_selector, parse_label_selector, resource_type, ApiError, LogOptions, ResourceType, Store,
-    RESOURCES,
+    ENDPOINTS, PODS, RESOURCES, SERVICES,
 };
 
 /// The Kubernetes version the sandbox reports (that of the real-tier test cluster).
@@ -342,6 +342,12 @@ fn list(
 ) -> Result<Response<SandboxBody>, ApiError> {
     state.check("list", rt, None, None, ns)?;
     let query = query_pairs(req);
+    if query_value(&query, "watch").is_some_and(|w| w == "true" || w == "1") {
+        return Err(ApiError {
+            message: "the sandbox serves a fixed snapshot: watch is not supported".to_string(),
+            ..ApiError::method_not_allowed()
+        });
+    }
     let labels = parse_label_selector(query_value(&query, "labelSelector").unwrap_or_default())?;
     let fields = parse_field_selector(query_value(&query, "fieldSelector").unwrap_or_default(), rt)?;
     let limit = match query_value(&query, "limit").filter(|l| !l.is_empty()) {
@@ -397,12 +403,8 @@ fn get(
     }
 }
 
-fn pods() -> &'static ResourceType {
-    resource_type("", "v1", "pods").expect("pods are served")
-}
-
 fn pod_log(state: &State, req: &Request<Incoming>, ns: &str, name: &str) -> Result<Response<SandboxBody>, ApiError> {
-    state.check("get", pods(), Some("log"), Some(name), Some(ns))?;
+    state.check("get", &PODS, Some("log"), Some(name), Some(ns))?;
     let opts = LogOptions::from_query(&query_pairs(req))?;
     Ok(text_response(state.store.pod_log(ns, name, &opts)?))
 }
@@ -414,8 +416,8 @@ fn portforward(
     name: &str,
 ) -> Result<Response<SandboxBody>, ApiError> {
     let verb = if req.method() == Method::POST { "create" } else { "get" };
-    state.check(verb, pods(), Some("portforward"), Some(name), Some(ns))?;
-    let pod = state.store.get(pods(), Some(ns), name).ok_or_else(|| ApiError::not_found(pods(), name))?;
+    state.check(verb, &PODS, Some("portforward"), Some(name), Some(ns))?;
+    let pod = state.store.get(&PODS, Some(ns), name).ok_or_else(|| ApiError::not_found(&PODS, name))?;
     let uid = pod["metadata"]["uid"].as_str().unwrap_or_default().to_string();
     let query = query_pairs(req);
     let ports = parse_ports(query.iter().filter(|(k, _)| k == "ports" || k == "port").map(|(_, v)| v.as_str()))
@@ -436,8 +438,7 @@ async fn service_proxy(
     spec: &str,
     path: &str,
 ) -> Result<Response<SandboxBody>, ApiError> {
-    let services = resource_type("", "v1", "services").expect("services are served");
-    let endpoints = resource_type("", "v1", "endpoints").expect("endpoints are served");
+    let (services, endpoints) = (&SERVICES, &ENDPOINTS);
     let parts: Vec<&str> = spec.split(':').collect();
     let (name, port_spec) = match parts.as_slice() {
         [name] => (*name, ""),
@@ -510,18 +511,20 @@ impl Sandbox {
     /// Starts the sandbox for `scenario` on 127.0.0.1 (a free port), with every time shifted so
     /// the scenario's `now` is the present.
     pub async fn start(scenario: Scenario) -> anyhow::Result<Sandbox> {
-        let targets = PortTargets::from_scenario(&scenario, Instant::now());
-        Self::start_with_targets(scenario, targets).await
+        let now = jiff::Timestamp::now();
+        let targets = PortTargets::from_scenario(&scenario, now, Instant::now());
+        Self::start_at(scenario, now, targets).await
     }
 
-    /// Like [`Sandbox::start`], with the port targets given (e.g. TCP overrides).
-    pub async fn start_with_targets(scenario: Scenario, targets: PortTargets) -> anyhow::Result<Sandbox> {
+    /// Like [`Sandbox::start`], with the port targets given (e.g. TCP overrides); build them
+    /// with [`PortTargets::from_scenario`] at the same `now`.
+    pub async fn start_at(scenario: Scenario, now: jiff::Timestamp, targets: PortTargets) -> anyhow::Result<Sandbox> {
         let listener = TcpListener::bind("127.0.0.1:0").await.context("binding the sandbox API server")?;
         let addr = listener.local_addr()?;
         let tasks = Tasks::default();
         let requests = RequestLog::default();
         let state = Arc::new(State {
-            store: Store::load(&scenario, jiff::Timestamp::now()),
+            store: Store::load(&scenario, now),
             forbidden: scenario.forbidden.clone(),
             targets,
             requests: requests.clone(),
@@ -793,6 +796,27 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn portforward_several_ports_and_mongo_placeholder() {
+        let (_sandbox, client, _dir) = incident(&[]).await;
+        let pods: Api<Pod> = Api::default_namespaced(client.clone());
+        let mut forward = pods.portforward("backend-7c9d8f6b5-x2x9q", &[9090, 8080]).await.unwrap();
+        let refused = forward.take_error(9090).unwrap();
+        let (status, _) = http_get(forward.take_stream(8080).unwrap(), "/metadata/20-1").await.unwrap();
+        assert_eq!(status, 200);
+        let message = tokio::time::timeout(std::time::Duration::from_secs(5), refused).await.unwrap().unwrap();
+        assert!(message.contains("127.0.0.1:9090, 16): Connection refused"), "{message}");
+        forward.abort();
+        if crate::sandbox::portforward::MONGO_WIRE.is_none() {
+            use tokio::io::AsyncReadExt;
+            let mut forward = pods.portforward("mongo-0", &[27017]).await.unwrap();
+            let mut stream = forward.take_stream(27017).unwrap();
+            let mut buf = Vec::new();
+            let read = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read_to_end(&mut buf)).await;
+            assert_eq!(read.unwrap().unwrap(), 0);
+        }
+    }
+
+    #[tokio::test]
     async fn portforward_to_a_closed_port_reports_refused() {
         let (_sandbox, client, _dir) = incident(&[]).await;
         let pods: Api<Pod> = Api::default_namespaced(client);
@@ -817,6 +841,63 @@ mod tests {
         let pods: Api<Pod> = Api::default_namespaced(client);
         let err = pods.portforward("nope", &[8080]).await.err().unwrap();
         assert_eq!(api_code(err).0, 404);
+    }
+
+    async fn scenario(name: &str) -> (Sandbox, Client, tempfile::TempDir) {
+        let sandbox = Sandbox::start(Scenario::builtin(name).unwrap()).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let client = client_for(&sandbox, dir.path()).await;
+        (sandbox, client, dir)
+    }
+
+    #[tokio::test]
+    async fn builtin_scenarios_tell_their_story() {
+        use k8s_openapi::api::batch::v1::Job;
+        let by_job_id = ListParams::default().labels("job_id=19-7");
+
+        let (_sandbox, client, _dir) = scenario("healthy-19-7").await;
+        let pods: Api<Pod> = Api::default_namespaced(client.clone());
+        assert_eq!(pods.list(&by_job_id).await.unwrap().items.len(), 2);
+        let mut forward = pods.portforward("backend-7c9d8f6b5-x2x9q", &[8080]).await.unwrap();
+        let (status, body) = http_get(forward.take_stream(8080).unwrap(), "/metadata/19-7").await.unwrap();
+        assert_eq!(status, 200, "{body}");
+        forward.abort();
+
+        let (_sandbox, client, _dir) = scenario("crashloop-19-7").await;
+        let pods: Api<Pod> = Api::default_namespaced(client.clone());
+        let pod = pods.get("grpc-job-19-7-8rlgb").await.unwrap();
+        let status = &pod.status.unwrap().container_statuses.unwrap()[0];
+        assert_eq!(status.restart_count, 6);
+        let waiting = status.state.as_ref().unwrap().waiting.as_ref().unwrap();
+        assert_eq!(waiting.reason.as_deref(), Some("CrashLoopBackOff"));
+        let previous = LogParams { previous: true, ..Default::default() };
+        assert!(pods.logs("grpc-job-19-7-8rlgb", &previous).await.unwrap().contains("exiting with status 1"));
+        assert!(pods.logs("grpc-job-19-7-8rlgb", &LogParams::default()).await.unwrap().is_empty());
+        let events: Api<Event> = Api::default_namespaced(client.clone());
+        let lp = ListParams::default().fields("involvedObject.name=grpc-job-19-7-8rlgb,type=Warning");
+        let warnings = events.list(&lp).await.unwrap();
+        assert_eq!(warnings.items.len(), 1);
+        assert_eq!(warnings.items[0].reason.as_deref(), Some("BackOff"));
+
+        let (_sandbox, client, _dir) = scenario("job-failed-19-7").await;
+        let jobs: Api<Job> = Api::default_namespaced(client.clone());
+        let job = jobs.get("grpc-job-19-7").await.unwrap().status.unwrap();
+        assert_eq!(job.failed, Some(3));
+        assert_eq!(job.conditions.unwrap()[0].reason.as_deref(), Some("BackoffLimitExceeded"));
+        let pods: Api<Pod> = Api::default_namespaced(client.clone());
+        let failed = pods
+            .list(&ListParams::default().labels("job-name=grpc-job-19-7").fields("status.phase=Failed"))
+            .await
+            .unwrap();
+        assert_eq!(failed.items.len(), 3);
+
+        let (_sandbox, client, _dir) = scenario("elsewhere-19-7").await;
+        let panda: Api<Pod> = Api::default_namespaced(client.clone());
+        assert!(panda.list(&by_job_id).await.unwrap().items.is_empty());
+        let everywhere: Api<Pod> = Api::all(client.clone());
+        let found = everywhere.list(&by_job_id).await.unwrap();
+        assert_eq!(found.items.len(), 2);
+        assert!(found.items.iter().all(|p| p.metadata.namespace.as_deref() == Some("staging")));
     }
 
     #[tokio::test]

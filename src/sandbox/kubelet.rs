@@ -28,7 +28,7 @@ use super::apiserver::{percent_decode, query_pairs, RecordedRequest, RequestLog,
 use super::backend_standin::{full_body, SandboxBody};
 use super::portforward::{accept_portforward, parse_ports, PortTargets, Target};
 use super::scenario::Scenario;
-use super::store::{resource_type, ApiError, LogOptions, Store};
+use super::store::{ApiError, LogOptions, Store, PODS};
 
 /// What the kubelet stand-in serves: a scenario's pods and logs, port targets, a request log.
 #[derive(Clone)]
@@ -44,12 +44,13 @@ impl KubeletRoutes {
         Self::at(scenario, jiff::Timestamp::now())
     }
 
-    /// Routes for `scenario` with its `now` shifted to `now` (use the same instant as the code
-    /// that loads the scenario's objects into the real apiserver).
+    /// Routes for `scenario` with its `now` shifted to `now`. For the real tier, pass the
+    /// scenario as seeded (namespaces renamed, times already shifted) and its own `now`:
+    /// `KubeletRoutes::at(&seeded.scenario, seeded.scenario.now)`, so nothing moves twice.
     pub fn at(scenario: &Scenario, now: jiff::Timestamp) -> Self {
         Self {
             store: Arc::new(Store::load(scenario, now)),
-            targets: PortTargets::from_scenario(scenario, Instant::now()),
+            targets: PortTargets::from_scenario(scenario, now, Instant::now()),
             requests: RequestLog::default(),
         }
     }
@@ -151,8 +152,7 @@ fn handle(routes: &KubeletRoutes, tasks: &Tasks, mut req: Request<Incoming>) -> 
             }
         }
         ["portForward", ns, pod] | ["portForward", ns, pod, _] => {
-            let pods = resource_type("", "v1", "pods").expect("pods are served");
-            let Some(object) = routes.store.get(pods, Some(ns), pod) else {
+            let Some(object) = routes.store.get(&PODS, Some(ns), pod) else {
                 return text(404, format!("pod {ns}/{pod} not found"));
             };
             let uid = object["metadata"]["uid"].as_str().unwrap_or_default().to_string();

@@ -31,6 +31,7 @@ use tokio_tungstenite::WebSocketStream;
 
 use super::backend_standin::{full_body, BackendStandin, SandboxBody};
 use super::scenario::{MongoData, PortAnswer, Scenario};
+use super::store::{shift_extended_json_dates, shift_for};
 
 /// The port-forward subprotocol the sandbox speaks (that of the 1.20 test cluster).
 pub const PORT_FORWARD_PROTOCOL: &str = "v4.channel.k8s.io";
@@ -92,8 +93,11 @@ pub struct PortTargets {
 }
 
 impl PortTargets {
-    /// The scenario's targets; backends count `healthyAfterMs` from `started`.
-    pub fn from_scenario(scenario: &Scenario, started: Instant) -> Self {
+    /// The scenario's targets, MongoDB documents' dates shifted so that the scenario's `now`
+    /// is `now` (as [`Store::load`](super::store::Store::load) does for objects); backends
+    /// count `healthyAfterMs` from `started`.
+    pub fn from_scenario(scenario: &Scenario, now: jiff::Timestamp, started: Instant) -> Self {
+        let shift = shift_for(scenario, now);
         let mut targets = BTreeMap::new();
         for port in &scenario.ports {
             let target = match &port.answer {
@@ -102,7 +106,13 @@ impl PortTargets {
                     let server: ConnectionServer = Arc::new(move |s| Box::pin(backend.clone().serve_connection(s)));
                     Target::Serve(server)
                 }
-                PortAnswer::Mongo(data) => Target::Serve(mongo_server(Arc::new(data.clone()))),
+                PortAnswer::Mongo(data) => {
+                    let mut data = data.clone();
+                    for docs in data.databases.values_mut().flat_map(|c| c.values_mut()) {
+                        docs.iter_mut().for_each(|d| shift_extended_json_dates(d, shift));
+                    }
+                    Target::Serve(mongo_server(Arc::new(data)))
+                }
                 PortAnswer::Refused {} => Target::Refused,
             };
             targets.insert((port.pod.clone(), port.port), target);
@@ -246,13 +256,24 @@ where
         }
     }
     let (events, mut inbox) = mpsc::channel::<Event>(16);
-    let mut writers: Vec<Option<tokio::io::WriteHalf<Box<dyn TargetIo>>>> = Vec::new();
+    // Writes to each target go through its own task, so a target that is slow to read never
+    // stops the loop below from relaying what targets send back (no relay deadlock).
+    let mut writers: Vec<Option<mpsc::UnboundedSender<Bytes>>> = Vec::new();
     for (i, (port, target)) in ports.iter().enumerate() {
         let ch = 2 * i as u8;
         match target.connect().await {
             Ok(io) => {
-                let (mut reader, writer) = tokio::io::split(io);
-                writers.push(Some(writer));
+                let (mut reader, mut writer) = tokio::io::split(io);
+                let (to_target, mut outbox) = mpsc::unbounded_channel::<Bytes>();
+                writers.push(Some(to_target));
+                tokio::spawn(async move {
+                    while let Some(data) = outbox.recv().await {
+                        if writer.write_all(&data).await.is_err() {
+                            return;
+                        }
+                    }
+                    let _ = writer.shutdown().await;
+                });
                 let events = events.clone();
                 tokio::spawn(async move {
                     let mut buf = vec![0u8; 32 * 1024];
@@ -306,9 +327,9 @@ where
                 Some(Ok(Message::Binary(data))) if data.len() > 1 => {
                     let ch = usize::from(data[0]);
                     if ch % 2 == 0 {
-                        if let Some(Some(writer)) = writers.get_mut(ch / 2) {
-                            if writer.write_all(&data[1..]).await.is_err() {
-                                writers[ch / 2] = None;
+                        if let Some(slot @ Some(_)) = writers.get_mut(ch / 2) {
+                            if slot.as_ref().is_some_and(|w| w.send(data.slice(1..)).is_err()) {
+                                *slot = None;
                             }
                         }
                     }
@@ -318,9 +339,8 @@ where
             },
         }
     }
-    for writer in writers.iter_mut().flatten() {
-        let _ = writer.shutdown().await;
-    }
+    // Dropping the senders ends the writer tasks, which shut the targets' write halves.
+    drop(writers);
     let _ = sink.send(Message::Close(None)).await;
     let _ = sink.close().await;
 }
@@ -342,7 +362,7 @@ mod tests {
     #[test]
     fn targets_follow_the_scenario_and_overrides() {
         let scenario = Scenario::builtin("incident-19-7").unwrap();
-        let targets = PortTargets::from_scenario(&scenario, Instant::now());
+        let targets = PortTargets::from_scenario(&scenario, jiff::Timestamp::now(), Instant::now());
         assert!(matches!(targets.resolve("panda/backend-7c9d8f6b5-x2x9q", 8080), Target::Serve(_)));
         assert!(matches!(targets.resolve("panda/backend-7c9d8f6b5-x2x9q", 9090), Target::Refused));
         let addr: SocketAddr = "127.0.0.1:1".parse().unwrap();

@@ -39,17 +39,22 @@ impl ResourceType {
     }
 }
 
+const fn core(plural: &'static str, kind: &'static str, namespaced: bool) -> ResourceType {
+    ResourceType { group: "", version: "v1", plural, kind, namespaced }
+}
+
+pub const NAMESPACES: ResourceType = core("namespaces", "Namespace", false);
+pub const NODES: ResourceType = core("nodes", "Node", false);
+pub const PODS: ResourceType = core("pods", "Pod", true);
+pub const SERVICES: ResourceType = core("services", "Service", true);
+pub const ENDPOINTS: ResourceType = core("endpoints", "Endpoints", true);
+pub const EVENTS: ResourceType = core("events", "Event", true);
+pub const SECRETS: ResourceType = core("secrets", "Secret", true);
+pub const JOBS: ResourceType =
+    ResourceType { group: "batch", version: "v1", plural: "jobs", kind: "Job", namespaced: true };
+
 /// Every resource type the sandbox knows (the 1.20 test cluster has no `discovery.k8s.io/v1`).
-pub const RESOURCES: &[ResourceType] = &[
-    ResourceType { group: "", version: "v1", plural: "namespaces", kind: "Namespace", namespaced: false },
-    ResourceType { group: "", version: "v1", plural: "nodes", kind: "Node", namespaced: false },
-    ResourceType { group: "", version: "v1", plural: "pods", kind: "Pod", namespaced: true },
-    ResourceType { group: "", version: "v1", plural: "services", kind: "Service", namespaced: true },
-    ResourceType { group: "", version: "v1", plural: "endpoints", kind: "Endpoints", namespaced: true },
-    ResourceType { group: "", version: "v1", plural: "events", kind: "Event", namespaced: true },
-    ResourceType { group: "", version: "v1", plural: "secrets", kind: "Secret", namespaced: true },
-    ResourceType { group: "batch", version: "v1", plural: "jobs", kind: "Job", namespaced: true },
-];
+pub const RESOURCES: &[ResourceType] = &[NAMESPACES, NODES, PODS, SERVICES, ENDPOINTS, EVENTS, SECRETS, JOBS];
 
 /// The resource type served at `group`/`version`/`plural`, if any.
 pub fn resource_type(group: &str, version: &str, plural: &str) -> Option<&'static ResourceType> {
@@ -215,6 +220,43 @@ fn shift_times(value: &mut Value, shift: jiff::SignedDuration) {
     }
 }
 
+/// The shift that moves `scenario`'s `now` to `now`, in whole seconds (most Kubernetes times
+/// have second precision; the real tier's seeding rounds the same way).
+pub fn shift_for(scenario: &Scenario, now: jiff::Timestamp) -> jiff::SignedDuration {
+    jiff::SignedDuration::from_secs(scenario.shift_to(now).as_secs())
+}
+
+/// Shifts MongoDB Extended JSON dates anywhere inside `value`: `{"$date": "<RFC 3339>"}`
+/// (kept to milliseconds) and `{"$date": {"$numberLong": "<ms since the epoch>"}}`.
+pub fn shift_extended_json_dates(value: &mut Value, shift: jiff::SignedDuration) {
+    match value {
+        Value::Object(map) => {
+            if let Some(date) = map.get_mut("$date") {
+                match date {
+                    Value::String(text) => {
+                        let shifted = text.parse::<jiff::Timestamp>().ok().and_then(|t| t.checked_add(shift).ok());
+                        if let Some(t) = shifted {
+                            *text = t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+                        }
+                    }
+                    Value::Object(long) => {
+                        let ms = long.get("$numberLong").and_then(Value::as_str).and_then(|n| n.parse::<i64>().ok());
+                        if let Some(ms) = ms {
+                            let moved = ms.saturating_add(i64::try_from(shift.as_millis()).unwrap_or(0));
+                            long.insert("$numberLong".into(), Value::String(moved.to_string()));
+                        }
+                    }
+                    _ => {}
+                }
+                return;
+            }
+            map.values_mut().for_each(|v| shift_extended_json_dates(v, shift));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| shift_extended_json_dates(v, shift)),
+        _ => {}
+    }
+}
+
 /// Shifts the RFC 3339 prefix of every log line; lines without one are kept as they are.
 pub fn shift_log(text: &str, shift: jiff::SignedDuration) -> String {
     let mut out = String::with_capacity(text.len() + 16);
@@ -269,7 +311,7 @@ pub struct Store {
 impl Store {
     /// Loads `scenario` with every time shifted so that the scenario's `now` is `now`.
     pub fn load(scenario: &Scenario, now: jiff::Timestamp) -> Store {
-        let shift = scenario.shift_to(now);
+        let shift = shift_for(scenario, now);
         let mut store = Store { now, ..Store::default() };
         for object in &scenario.objects {
             let api_version = object["apiVersion"].as_str().unwrap_or_default();
@@ -353,8 +395,7 @@ impl Store {
     /// exists, then applies `previous`, `tailLines`, `sinceSeconds`/`sinceTime`, `timestamps`
     /// and `limitBytes` in the kubelet's order.
     pub fn pod_log(&self, namespace: &str, pod_name: &str, opts: &LogOptions) -> Result<String, ApiError> {
-        let pods = resource_type("", "v1", "pods").expect("pods are served");
-        let pod = self.get(pods, Some(namespace), pod_name).ok_or_else(|| ApiError::not_found(pods, pod_name))?;
+        let pod = self.get(&PODS, Some(namespace), pod_name).ok_or_else(|| ApiError::not_found(&PODS, pod_name))?;
         let containers: Vec<&str> = pod["spec"]["containers"]
             .as_array()
             .map(|cs| cs.iter().filter_map(|c| c["name"].as_str()).collect())
@@ -996,6 +1037,17 @@ mod tests {
         assert_eq!(names, sorted);
         let logs = store.logs("panda", "backend-7c9d8f6b5-x2x9q", "backend").unwrap();
         assert!(logs.current.starts_with("2025-12-31T23:57:00.412Z INFO POST /configure"), "{}", logs.current);
+    }
+
+    #[test]
+    fn mongo_dates_are_shifted() {
+        let shift = jiff::SignedDuration::from_secs(3600);
+        let mut doc = json!({"a": [{"created_at": {"$date": "2025-11-13T09:58:00.530Z"}}],
+                             "b": {"$date": {"$numberLong": "1000"}}, "c": "2025-11-13T09:58:00Z"});
+        shift_extended_json_dates(&mut doc, shift);
+        assert_eq!(doc["a"][0]["created_at"]["$date"], "2025-11-13T10:58:00.530Z");
+        assert_eq!(doc["b"]["$date"]["$numberLong"], "3601000");
+        assert_eq!(doc["c"], "2025-11-13T09:58:00Z");
     }
 
     #[test]
