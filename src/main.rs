@@ -1,1 +1,60 @@
-fn main() {}
+//! The `kubectl-jobtrace` binary: parse the command line, set up tracing, run, render,
+//! and map the outcome to an exit code. Everything else lives in the library.
+
+use std::io::{self, Write};
+use std::process;
+
+use clap::Parser;
+use jobtrace::cli::{Cli, Command};
+use jobtrace::exit::ExitCode;
+use jobtrace::settings::Settings;
+
+fn main() {
+    let cli = Cli::parse();
+    init_tracing(cli.trace.verbose);
+    let code = match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("kubectl-jobtrace: error: {}", one_line(&format!("{err:#}")));
+            ExitCode::CouldNotRun
+        }
+    };
+    process::exit(code.code());
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let report = match cli.command {
+        Some(Command::Demo(demo)) => runtime.block_on(jobtrace::sandbox::demo::run(&demo, &cli.trace))?,
+        None => {
+            let settings = Settings::resolve(cli.job_id.as_deref(), &cli.trace)?;
+            runtime.block_on(jobtrace::trace(settings))?
+        }
+    };
+    let settings_for_output = Settings::resolve(Some(&report.job_id), &cli.trace)?;
+    let mut stdout = io::stdout().lock();
+    let written = jobtrace::render::render(&report, settings_for_output.output, settings_for_output.color, &mut stdout)
+        .and_then(|_| stdout.flush());
+    match written {
+        // a reader that went away (`| head -1`) is not an error of ours
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        other => other?,
+    }
+    Ok(ExitCode::of(&report))
+}
+
+fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(format!("kubectl_jobtrace={level},jobtrace={level}"))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(io::stderr).with_target(false).init();
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,190 @@
+//! The command line as the user typed it: clap derive structs, raw values only. Doc
+//! comments are the help text. Resolution (defaults, colour, config profiles) happens in
+//! `settings.rs`, never here.
+//!
+//! The job id is a positional argument beside subcommands (`demo`, `completion`, ...). To
+//! trace an id that is also a subcommand's name, put it after `--`:
+//! `kubectl jobtrace -n panda -- demo`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Trace a job id across its pods and Jobs, and say what is wrong.
+///
+/// Finds every pod and batch Job that belongs to JOB_ID (by label, by a name token, by
+/// name pattern, by owner), shows their health, flags missing expected labels, and
+/// diagnoses the problems found. Exit codes: 0 healthy, 1 problems found, 2 could not run.
+#[derive(Debug, Parser)]
+#[command(
+    name = "kubectl-jobtrace",
+    bin_name = "kubectl jobtrace",
+    version,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    after_help = "To trace an id that equals a subcommand name, put it after `--`: kubectl jobtrace -- demo"
+)]
+pub struct Cli {
+    /// The job id to trace, e.g. 19-7 (a label value: letters, digits, '-', '_', '.').
+    #[arg(value_name = "JOB_ID")]
+    pub job_id: Option<String>,
+
+    #[command(flatten)]
+    pub trace: TraceArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options of a trace (also accepted after `demo`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct TraceArgs {
+    /// Namespace to trace in (default: the context's namespace, else `default`).
+    #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+
+    /// The kubeconfig context to use (default: the current context).
+    #[arg(long, global = true, value_name = "CONTEXT")]
+    pub context: Option<String>,
+
+    /// Path to the kubeconfig file (default: $KUBECONFIG, several paths merged as kubectl does, else ~/.kube/config).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Extra label selector ANDed into every pod and Job lookup, e.g. `team=panda`.
+    #[arg(short = 'l', long, global = true, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+
+    /// Label key that should carry the job id (repeatable; default: job_id).
+    #[arg(long = "label-key", global = true, value_name = "KEY")]
+    pub label_keys: Vec<String>,
+
+    /// Name pattern of the job's objects, `{id}` standing for the id (repeatable;
+    /// default: grpc-job-{id} and cleanup-job-{id}).
+    #[arg(long = "name-pattern", global = true, value_name = "PATTERN")]
+    pub name_patterns: Vec<String>,
+
+    /// Output format.
+    #[arg(short = 'o', long, global = true, value_enum, value_name = "FORMAT")]
+    pub output: Option<OutputFormat>,
+
+    /// When to colour the table output.
+    #[arg(long, global = true, value_enum, value_name = "WHEN")]
+    pub color: Option<ColorChoice>,
+
+    /// Timeout of one API request, e.g. 5s.
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub request_timeout: Option<String>,
+
+    /// Timeout of the whole trace, e.g. 30s (sources not done by then are reported as unavailable).
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub timeout: Option<String>,
+
+    /// Log what the tool does to stderr (-v info, -vv debug, -vvv trace).
+    #[arg(short = 'v', long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(flatten)]
+    pub logs: LogArgs,
+}
+
+/// Which logs are read, and where the consumer service is.
+#[derive(Debug, Clone, Default, Args)]
+pub struct LogArgs {
+    /// Read logs this far back, e.g. 1h or 30m (sent to the API as sinceSeconds; default 1h).
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub since: Option<String>,
+
+    /// Read at most this many lines per container (sent to the API as tailLines; default 2000).
+    #[arg(long, global = true, value_name = "LINES")]
+    pub tail: Option<u32>,
+
+    /// How many container logs are read at once (default 8).
+    #[arg(long, global = true, value_name = "N")]
+    pub log_concurrency: Option<usize>,
+
+    /// Do not read any logs.
+    #[arg(long, global = true)]
+    pub no_logs: bool,
+
+    /// The consumer service's Service name (default: auto-detect one named or labelled `consumer`).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub consumer_service: Option<String>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a trace against the built-in sandbox of incident 19-7 (no cluster needed).
+    Demo(DemoArgs),
+}
+
+/// Options of `demo`.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// The built-in scenario to run.
+    #[arg(long, default_value = "incident-19-7", value_name = "NAME")]
+    pub scenario: String,
+
+    /// The job id to trace in the scenario.
+    #[arg(long = "id", default_value = "19-7", value_name = "JOB_ID")]
+    pub job_id: String,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputFormat {
+    /// Human-readable tables.
+    Table,
+    /// Tables with more columns (node, labels, owner).
+    Wide,
+    /// The report as JSON (a stable interface, schemaVersion 1).
+    Json,
+    /// The report as YAML.
+    Yaml,
+}
+
+/// When to use colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn id_after_double_dash_is_a_job_id() {
+        let cli = Cli::try_parse_from(["kubectl-jobtrace", "-n", "x", "--", "demo"]).unwrap();
+        assert_eq!(cli.job_id.as_deref(), Some("demo"));
+        assert!(cli.command.is_none());
+    }
+
+    #[test]
+    fn demo_takes_trace_flags() {
+        let cli = Cli::try_parse_from(["kubectl-jobtrace", "demo", "-o", "json"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Demo(_))));
+        assert_eq!(cli.trace.output, Some(OutputFormat::Json));
+    }
+
+    #[test]
+    fn repeatable_flags() {
+        let cli =
+            Cli::try_parse_from(["kubectl-jobtrace", "19-7", "--label-key", "job_id", "--label-key", "jobId"]).unwrap();
+        assert_eq!(cli.trace.label_keys, ["job_id", "jobId"]);
+    }
+}

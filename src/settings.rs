@@ -1,0 +1,269 @@
+//! Settings: the command line resolved once into the values a trace runs with. Every
+//! default is decided here (and nowhere else), including whether to use colour. No
+//! network: the kubeconfig is read later, in `cluster.rs`.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use thiserror::Error;
+
+use crate::cli::{ColorChoice, OutputFormat, TraceArgs};
+use crate::evidence::logs::LogSettings;
+use crate::jobid::{InvalidJobId, JobId};
+
+/// Label key that carries the job id unless `--label-key` says otherwise.
+pub const DEFAULT_LABEL_KEY: &str = "job_id";
+/// Name patterns of the incident's layout unless `--name-pattern` says otherwise.
+pub const DEFAULT_NAME_PATTERNS: [&str; 2] = ["grpc-job-{id}", "cleanup-job-{id}"];
+/// Whole-run timeout unless `--timeout` says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// One API request's timeout unless `--request-timeout` says otherwise.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// How far back logs are read unless `--since` says otherwise.
+pub const DEFAULT_LOG_SINCE: Duration = Duration::from_secs(3600);
+/// Lines read per container unless `--tail` says otherwise.
+pub const DEFAULT_LOG_TAIL: u32 = 2000;
+/// Container logs read at once unless `--log-concurrency` says otherwise.
+pub const DEFAULT_LOG_CONCURRENCY: usize = 8;
+
+/// Where the cluster is: kubeconfig, context and namespace as the user gave them.
+#[derive(Debug, Clone, Default)]
+pub struct KubeTarget {
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+    pub namespace: Option<String>,
+}
+
+/// Everything a trace needs, resolved.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub job_id: JobId,
+    pub kube: KubeTarget,
+    /// Extra label selector ANDed into pod and Job lookups (validated by the apiserver).
+    pub selector: Option<String>,
+    /// Label keys expected to carry the id.
+    pub label_keys: Vec<String>,
+    /// Name patterns, each with exactly one `{id}`.
+    pub name_patterns: Vec<String>,
+    pub output: OutputFormat,
+    pub color: bool,
+    pub request_timeout: Duration,
+    pub timeout: Duration,
+    pub verbose: u8,
+    /// How logs are read; `None` with `--no-logs`.
+    pub logs: Option<LogSettings>,
+    /// The consumer service's Service name, when given.
+    pub consumer_service: Option<String>,
+}
+
+/// Input that cannot be turned into settings. Each message is one line.
+#[derive(Debug, Error)]
+pub enum SettingsError {
+    #[error(transparent)]
+    JobId(#[from] InvalidJobId),
+    #[error("no job id given: usage is `kubectl jobtrace JOB_ID [-n NAMESPACE]` (see --help)")]
+    MissingJobId,
+    #[error("invalid {flag} {value:?}: expected a duration such as 500ms, 5s, 2m or a number of seconds")]
+    Duration { flag: &'static str, value: String },
+    #[error("invalid --label-key {0:?}: expected a label key such as job_id or example.com/job-id")]
+    LabelKey(String),
+    #[error("invalid --name-pattern {0:?}: it must contain {{id}} once and otherwise only lowercase letters, digits, '-' and '.'")]
+    NamePattern(String),
+    #[error("invalid --namespace {0:?}: expected a namespace name (lowercase letters, digits and '-')")]
+    Namespace(String),
+    #[error("invalid {flag} {value}: {why}")]
+    Number { flag: &'static str, value: String, why: &'static str },
+    #[error("invalid --consumer-service {0:?}: expected a Service name")]
+    ServiceName(String),
+}
+
+impl Settings {
+    /// Resolves the trace flags and the raw job id.
+    pub fn resolve(raw_id: Option<&str>, args: &TraceArgs) -> Result<Self, SettingsError> {
+        let job_id = JobId::parse(raw_id.ok_or(SettingsError::MissingJobId)?)?;
+        let label_keys =
+            if args.label_keys.is_empty() { vec![DEFAULT_LABEL_KEY.to_string()] } else { args.label_keys.clone() };
+        if let Some(bad) = label_keys.iter().find(|k| !is_label_key(k)) {
+            return Err(SettingsError::LabelKey(bad.clone()));
+        }
+        let name_patterns = if args.name_patterns.is_empty() {
+            DEFAULT_NAME_PATTERNS.iter().map(|p| p.to_string()).collect()
+        } else {
+            args.name_patterns.clone()
+        };
+        if let Some(bad) = name_patterns.iter().find(|p| !is_name_pattern(p)) {
+            return Err(SettingsError::NamePattern(bad.clone()));
+        }
+        if let Some(ns) = &args.namespace {
+            if !is_dns_label(ns) {
+                return Err(SettingsError::Namespace(ns.clone()));
+            }
+        }
+        Ok(Self {
+            job_id,
+            kube: KubeTarget {
+                kubeconfig: args.kubeconfig.clone(),
+                context: args.context.clone(),
+                namespace: args.namespace.clone(),
+            },
+            selector: args.selector.clone().filter(|s| !s.trim().is_empty()),
+            label_keys,
+            name_patterns,
+            output: args.output.unwrap_or(OutputFormat::Table),
+            color: decide_color(
+                args.color.unwrap_or(ColorChoice::Auto),
+                std::io::stdout().is_terminal(),
+                std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+            ),
+            request_timeout: parse_duration("--request-timeout", args.request_timeout.as_deref())?
+                .unwrap_or(DEFAULT_REQUEST_TIMEOUT),
+            timeout: parse_duration("--timeout", args.timeout.as_deref())?.unwrap_or(DEFAULT_TIMEOUT),
+            verbose: args.verbose,
+            logs: resolve_logs(&args.logs)?,
+            consumer_service: match &args.logs.consumer_service {
+                Some(name) if !is_dns_label(name) => return Err(SettingsError::ServiceName(name.clone())),
+                other => other.clone(),
+            },
+        })
+    }
+}
+
+fn resolve_logs(args: &crate::cli::LogArgs) -> Result<Option<LogSettings>, SettingsError> {
+    if args.no_logs {
+        return Ok(None);
+    }
+    let tail = args.tail.unwrap_or(DEFAULT_LOG_TAIL);
+    if tail == 0 {
+        return Err(SettingsError::Number { flag: "--tail", value: "0".into(), why: "at least 1 line" });
+    }
+    let concurrency = args.log_concurrency.unwrap_or(DEFAULT_LOG_CONCURRENCY);
+    if !(1..=64).contains(&concurrency) {
+        return Err(SettingsError::Number {
+            flag: "--log-concurrency",
+            value: concurrency.to_string(),
+            why: "from 1 to 64",
+        });
+    }
+    Ok(Some(LogSettings {
+        since: parse_duration("--since", args.since.as_deref())?.unwrap_or(DEFAULT_LOG_SINCE),
+        tail,
+        concurrency,
+    }))
+}
+
+/// `auto` colours only a terminal, and never when NO_COLOR is set (https://no-color.org).
+pub fn decide_color(choice: ColorChoice, stdout_is_terminal: bool, no_color: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => stdout_is_terminal && !no_color,
+    }
+}
+
+/// Parses `5s`, `500ms`, `2m`, `1h30m` or a bare number of seconds (as kubectl accepts).
+pub fn parse_duration(flag: &'static str, value: Option<&str>) -> Result<Option<Duration>, SettingsError> {
+    let Some(value) = value else { return Ok(None) };
+    let bad = || SettingsError::Duration { flag, value: value.to_string() };
+    let text = value.trim();
+    let parsed = match text.parse::<u64>() {
+        Ok(secs) => Duration::from_secs(secs),
+        Err(_) => humantime::parse_duration(text).map_err(|_| bad())?,
+    };
+    if parsed.is_zero() {
+        return Err(bad());
+    }
+    Ok(Some(parsed))
+}
+
+/// A Kubernetes label key: an optional DNS-subdomain prefix and `/`, then a name of at
+/// most 63 characters of `[A-Za-z0-9._-]` starting and ending alphanumeric.
+pub fn is_label_key(key: &str) -> bool {
+    let (prefix, name) = match key.rsplit_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
+    };
+    let name_ok = !name.is_empty()
+        && name.len() <= 63
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+    let prefix_ok = prefix.is_none_or(|p| p.len() <= 253 && !p.is_empty() && p.split('.').all(is_dns_label));
+    name_ok && prefix_ok
+}
+
+/// An RFC 1123 label: lowercase alphanumerics and '-', alphanumeric at both ends, <= 63.
+pub fn is_dns_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// A name pattern holds `{id}` exactly once and otherwise characters of object names.
+pub fn is_name_pattern(p: &str) -> bool {
+    p.matches("{id}").count() == 1
+        && p.replace("{id}", "").chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_rules() {
+        assert!(decide_color(ColorChoice::Auto, true, false));
+        assert!(!decide_color(ColorChoice::Auto, true, true));
+        assert!(!decide_color(ColorChoice::Auto, false, false));
+        assert!(decide_color(ColorChoice::Always, false, true));
+        assert!(!decide_color(ColorChoice::Never, true, false));
+    }
+
+    #[test]
+    fn durations() {
+        let d = |v| parse_duration("--timeout", Some(v));
+        assert_eq!(d("5s").unwrap(), Some(Duration::from_secs(5)));
+        assert_eq!(d("500ms").unwrap(), Some(Duration::from_millis(500)));
+        assert_eq!(d("2m").unwrap(), Some(Duration::from_secs(120)));
+        assert_eq!(d("7").unwrap(), Some(Duration::from_secs(7)));
+        assert!(d("soon").is_err());
+        assert!(d("0s").is_err());
+        assert!(d("-1s").is_err());
+    }
+
+    #[test]
+    fn label_keys() {
+        for ok in ["job_id", "jobId", "app.kubernetes.io/name", "example.com/job-id"] {
+            assert!(is_label_key(ok), "{ok}");
+        }
+        for bad in ["", "a b", "-x", "x/", "/x", "Exa mple/x", "a=b", "job,id"] {
+            assert!(!is_label_key(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn name_patterns() {
+        assert!(is_name_pattern("grpc-job-{id}"));
+        assert!(!is_name_pattern("grpc-job"));
+        assert!(!is_name_pattern("{id}-{id}"));
+        assert!(!is_name_pattern("Grpc-{id}"));
+    }
+
+    #[test]
+    fn defaults_fit_the_incident() {
+        let s = Settings::resolve(Some("19-7"), &TraceArgs::default()).unwrap();
+        assert_eq!(s.label_keys, ["job_id"]);
+        assert_eq!(s.name_patterns, ["grpc-job-{id}", "cleanup-job-{id}"]);
+        assert_eq!(s.timeout, DEFAULT_TIMEOUT);
+        assert_eq!(s.output, OutputFormat::Table);
+    }
+
+    #[test]
+    fn rejects_bad_input_before_use() {
+        assert!(matches!(Settings::resolve(None, &TraceArgs::default()), Err(SettingsError::MissingJobId)));
+        assert!(matches!(Settings::resolve(Some("a,b!=c"), &TraceArgs::default()), Err(SettingsError::JobId(_))));
+        let args = TraceArgs { namespace: Some("Panda!".into()), ..Default::default() };
+        assert!(matches!(Settings::resolve(Some("19-7"), &args), Err(SettingsError::Namespace(_))));
+    }
+}
