@@ -15,11 +15,7 @@ fn describe(e: &serde_json::Value) -> String {
         e["user"]["username"].as_str().unwrap_or("?"),
         e["verb"].as_str().unwrap_or("?"),
         o["resource"].as_str().unwrap_or("?"),
-        if o["subresource"].is_string() {
-            "/"
-        } else {
-            ""
-        },
+        if o["subresource"].is_string() { "/" } else { "" },
         o["subresource"].as_str().unwrap_or(""),
         o["namespace"].as_str().unwrap_or(""),
         o["name"].as_str().unwrap_or(""),
@@ -43,8 +39,7 @@ pub fn mutations_by(text: &str, users: &[&str]) -> Vec<String> {
             continue;
         }
         let o = &e["objectRef"];
-        let port_forward =
-            verb == "create" && o["resource"] == "pods" && o["subresource"] == "portforward";
+        let port_forward = verb == "create" && o["resource"] == "pods" && o["subresource"] == "portforward";
         if !port_forward {
             found.push(describe(&e));
         }
@@ -56,16 +51,11 @@ pub fn mutations_by(text: &str, users: &[&str]) -> Vec<String> {
 /// Requests in the audit log at `path` by `users` (see [`mutations_by`]), and how many
 /// events of those users the log holds.
 pub fn check_file(path: &Path, users: &[&str]) -> Result<(usize, Vec<String>), String> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("read {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path).map_err(|e| format!("read {}: {e}", path.display()))?;
     let seen = text
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|e| {
-            e["user"]["username"]
-                .as_str()
-                .is_some_and(|u| users.contains(&u))
-        })
+        .filter(|e| e["user"]["username"].as_str().is_some_and(|u| users.contains(&u)))
         .count();
     Ok((seen, mutations_by(&text, users)))
 }

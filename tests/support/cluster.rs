@@ -79,7 +79,8 @@ fn restricted_rules() -> serde_json::Value {
     serde_json::Value::Array(rules)
 }
 
-const AUDIT_POLICY: &str = "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n  - level: Metadata\n";
+const AUDIT_POLICY: &str =
+    "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n  - level: Metadata\n";
 
 static SHARED: OnceLock<Result<Cluster, String>> = OnceLock::new();
 
@@ -106,10 +107,7 @@ fn remove_stale_dirs() {
     };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name
-            .strip_prefix("jobtrace-real-")
-            .and_then(|r| r.split('-').next())
-        else {
+        let Some(pid) = name.strip_prefix("jobtrace-real-").and_then(|r| r.split('-').next()) else {
             continue;
         };
         if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
@@ -125,11 +123,7 @@ fn keep_dirs() -> bool {
 /// A small runtime for the harness's own async calls (one per call site: kube clients
 /// keep tasks on the runtime that made them).
 pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-        .block_on(f)
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime").block_on(f)
 }
 
 impl Cluster {
@@ -195,19 +189,8 @@ impl Cluster {
         };
         let mut tokens = String::new();
         for u in User::ALL {
-            let groups = if u == User::Admin {
-                ",\"system:masters\""
-            } else {
-                ""
-            };
-            writeln!(
-                tokens,
-                "{},{},{}-uid{groups}",
-                u.token(),
-                u.name(),
-                u.name()
-            )
-            .unwrap();
+            let groups = if u == User::Admin { ",\"system:masters\"" } else { "" };
+            writeln!(tokens, "{},{},{}-uid{groups}", u.token(), u.name(), u.name()).unwrap();
         }
         w("tokens.csv", &tokens)?;
         w("audit-policy.yaml", AUDIT_POLICY)?;
@@ -232,18 +215,14 @@ impl Cluster {
             let ports = [(); N].map(|_| free_port());
             let mut cmd = Command::new(bin);
             cmd.args(args(ports)).current_dir(&self.dir);
-            let mut proc = Proc::spawn(name, cmd, &log)
-                .map_err(|e| format!("spawn {}: {e}", bin.display()))?;
+            let mut proc = Proc::spawn(name, cmd, &log).map_err(|e| format!("spawn {}: {e}", bin.display()))?;
             let waited = wait_for(&format!("{name} to be ready"), START_TIMEOUT, || {
                 proc.check_running()?;
                 Ok(ready(ports))
             });
             match waited {
                 Ok(()) => {
-                    self.procs
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push(proc);
+                    self.procs.lock().unwrap_or_else(|e| e.into_inner()).push(proc);
                     return Ok(ports);
                 }
                 Err(e) => {
@@ -306,15 +285,11 @@ impl Cluster {
                     format!("--audit-policy-file={d}/audit-policy.yaml"),
                     format!("--audit-log-path={d}/audit.log"),
                     "--profiling=false".into(),
+                    "--kubelet-preferred-address-types=InternalIP".into(),
                 ]
                 .into()
             },
-            |[port]| {
-                http_ok(
-                    &format!("https://127.0.0.1:{port}/readyz"),
-                    Some(User::Admin.token()),
-                )
-            },
+            |[port]| http_ok(&format!("https://127.0.0.1:{port}/readyz"), Some(User::Admin.token())),
         )?;
         Ok(port)
     }
@@ -326,23 +301,16 @@ impl Cluster {
         let roles: Api<ClusterRole> = Api::all(client.clone());
         let bindings: Api<ClusterRoleBinding> = Api::all(client);
         let reader_rules: serde_json::Value = serde_json::from_str(READER_RULES)?;
-        for (user, rules) in [
-            (User::Reader, reader_rules),
-            (User::Restricted, restricted_rules()),
-        ] {
+        for (user, rules) in [(User::Reader, reader_rules), (User::Restricted, restricted_rules())] {
             let name = format!("jobtrace-{}", user.name());
             let role = serde_json::json!({"metadata": {"name": name}, "rules": rules});
-            roles
-                .create(&PostParams::default(), &serde_json::from_value(role)?)
-                .await?;
+            roles.create(&PostParams::default(), &serde_json::from_value(role)?).await?;
             let binding = serde_json::json!({
                 "metadata": {"name": name},
                 "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name},
                 "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": user.name()}],
             });
-            bindings
-                .create(&PostParams::default(), &serde_json::from_value(binding)?)
-                .await?;
+            bindings.create(&PostParams::default(), &serde_json::from_value(binding)?).await?;
         }
         Ok(())
     }
@@ -353,15 +321,8 @@ impl Cluster {
     }
 
     /// Writes a kubeconfig for `user` at `path`, its context defaulting to `namespace`.
-    pub fn write_kubeconfig(
-        &self,
-        user: User,
-        namespace: Option<&str>,
-        path: &Path,
-    ) -> Result<(), String> {
-        let ns = namespace
-            .map(|n| format!("\n    namespace: {n}"))
-            .unwrap_or_default();
+    pub fn write_kubeconfig(&self, user: User, namespace: Option<&str>, path: &Path) -> Result<(), String> {
+        let ns = namespace.map(|n| format!("\n    namespace: {n}")).unwrap_or_default();
         let text = format!(
             "apiVersion: v1\nkind: Config\nclusters:\n- name: real\n  cluster:\n    server: {url}\n    certificate-authority: {ca}\nusers:\n- name: {u}\n  user:\n    token: {token}\ncontexts:\n- name: {ctx}\n  context:\n    cluster: real\n    user: {u}{ns}\ncurrent-context: {ctx}\n",
             url = self.url,
@@ -380,19 +341,16 @@ impl Cluster {
         Ok(kube::Client::try_from(config)?)
     }
 
-    /// This test process's kubelet stand-in Node, which every seeded pod is bound to.
-    pub fn node_name(&self) -> String {
-        format!("jobtrace-kubelet-{}", std::process::id())
+    /// The kubelet stand-in Node of the scenario seeded with `ns_suffix` in this test
+    /// process; its pods are bound to it.
+    pub fn node_name(&self, ns_suffix: &str) -> String {
+        format!("jobtrace-kubelet-{}-{ns_suffix}", std::process::id())
     }
 
     /// The tails of etcd's and kube-apiserver's logs, for failure messages.
     pub fn log_tails(&self, lines: usize) -> String {
         let procs = self.procs.lock().unwrap_or_else(|e| e.into_inner());
-        procs
-            .iter()
-            .map(|p| p.tail(lines))
-            .collect::<Vec<_>>()
-            .join("\n")
+        procs.iter().map(|p| p.tail(lines)).collect::<Vec<_>>().join("\n")
     }
 
     /// Kills kube-apiserver then etcd and removes the folder (kept if
@@ -421,10 +379,8 @@ impl Drop for Cluster {
 /// `GET url` answers 2xx (certificates not checked: readiness only).
 fn http_ok(url: &str, token: Option<&str>) -> bool {
     block_on(async {
-        let Ok(client) = reqwest::Client::builder()
-            .danger_accept_invalid_certs(true)
-            .timeout(Duration::from_secs(2))
-            .build()
+        let Ok(client) =
+            reqwest::Client::builder().danger_accept_invalid_certs(true).timeout(Duration::from_secs(2)).build()
         else {
             return false;
         };

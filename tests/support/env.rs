@@ -24,10 +24,7 @@ fn is_set(var: &str) -> bool {
 /// `Some(reason)` when the real tier is to be skipped.
 pub fn skip_real_tier() -> Option<String> {
     if is_set("JOBTRACE_SKIP_REAL_TIER") {
-        assert!(
-            !is_set("CI"),
-            "JOBTRACE_SKIP_REAL_TIER is set but CI=true: the real tier is mandatory in CI"
-        );
+        assert!(!is_set("CI"), "JOBTRACE_SKIP_REAL_TIER is set but CI=true: the real tier is mandatory in CI");
         return Some("JOBTRACE_SKIP_REAL_TIER is set".into());
     }
     None
@@ -42,27 +39,16 @@ pub fn binaries() -> &'static Binaries {
 
 fn locate() -> Result<Binaries, String> {
     let from_env = |k: &str| std::env::var_os(k).map(PathBuf::from);
-    let (a, e, s) = match (
-        from_env("KUBE_APISERVER"),
-        from_env("ETCD"),
-        from_env("SECANTUSD"),
-    ) {
+    let (a, e, s) = match (from_env("KUBE_APISERVER"), from_env("ETCD"), from_env("SECANTUSD")) {
         (Some(a), Some(e), Some(s)) => (a, e, s),
         _ => provision()?,
     };
     for p in [&a, &e, &s] {
         if !p.is_file() {
-            return Err(format!(
-                "{} does not exist (rerun tests/env/provision.sh)",
-                p.display()
-            ));
+            return Err(format!("{} does not exist (rerun tests/env/provision.sh)", p.display()));
         }
     }
-    Ok(Binaries {
-        kube_apiserver: a,
-        etcd: e,
-        secantusd: s,
-    })
+    Ok(Binaries { kube_apiserver: a, etcd: e, secantusd: s })
 }
 
 fn provision() -> Result<(PathBuf, PathBuf, PathBuf), String> {
@@ -74,10 +60,7 @@ fn provision() -> Result<(PathBuf, PathBuf, PathBuf), String> {
         .output()
         .map_err(|e| format!("cannot run {script}: {e}"))?;
     if !out.status.success() {
-        return Err(format!(
-            "{script} failed ({}); its progress is above",
-            out.status
-        ));
+        return Err(format!("{script} failed ({}); its progress is above", out.status));
     }
     let text = String::from_utf8_lossy(&out.stdout);
     let get = |k: &str| {

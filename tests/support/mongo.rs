@@ -31,27 +31,14 @@ impl Mongo {
     /// Starts a server holding `data` (databases, collections, documents in Extended
     /// JSON); with `data.users`, auth is on and only those users may read.
     pub fn start(data: &MongoData) -> Result<Mongo, String> {
-        let dir = tempfile::Builder::new()
-            .prefix("jobtrace-mongo-")
-            .tempdir()
-            .map_err(|e| format!("temp dir: {e}"))?;
+        let dir = tempfile::Builder::new().prefix("jobtrace-mongo-").tempdir().map_err(|e| format!("temp dir: {e}"))?;
         std::fs::write(dir.path().join("secantusd.toml"), "").map_err(|e| e.to_string())?;
         // With users to create, the open server commits durably: it is killed, not
         // stopped (a graceful stop takes seconds), before the restart with --auth.
         let restart = !data.users.is_empty();
-        let (proc, port) = spawn(
-            dir.path(),
-            1,
-            if restart { Phase::Seeding } else { Phase::Open },
-        )?;
-        let mut m = Mongo {
-            proc,
-            port,
-            users: Vec::new(),
-            dir,
-        };
-        block_on(m.seed(data))
-            .map_err(|e| format!("seeding SecantusDB: {e}\n{}", m.proc.tail(20)))?;
+        let (proc, port) = spawn(dir.path(), 1, if restart { Phase::Seeding } else { Phase::Open })?;
+        let mut m = Mongo { proc, port, users: Vec::new(), dir };
+        block_on(m.seed(data)).map_err(|e| format!("seeding SecantusDB: {e}\n{}", m.proc.tail(20)))?;
         if restart {
             m.proc.kill();
             let (proc, port) = spawn(m.dir.path(), 2, Phase::Auth)?;
@@ -59,8 +46,7 @@ impl Mongo {
             m.port = port;
             m.users = data.users.clone();
             let uri = m.uri();
-            block_on(ping(&uri))
-                .map_err(|e| format!("SecantusDB with --auth: {e}\n{}", m.proc.tail(20)))?;
+            block_on(ping(&uri)).map_err(|e| format!("SecantusDB with --auth: {e}\n{}", m.proc.tail(20)))?;
         }
         Ok(m)
     }
@@ -115,11 +101,7 @@ impl Mongo {
                 "createUser": &u.user, "pwd": &u.password,
                 "roles": [{"role": "root", "db": "admin"}], "mechanisms": ["SCRAM-SHA-256"],
             };
-            client
-                .database("admin")
-                .run_command(cmd)
-                .await
-                .map_err(|e| format!("createUser {}: {e}", u.user))?;
+            client.database("admin").run_command(cmd).await.map_err(|e| format!("createUser {}: {e}", u.user))?;
         }
         Ok(())
     }
@@ -141,14 +123,7 @@ fn spawn(dir: &Path, n: u32, phase: Phase) -> Result<(Proc, u16), String> {
     let mut cmd = Command::new(&env::binaries().secantusd);
     cmd.arg("--config")
         .arg(dir.join("secantusd.toml"))
-        .args([
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--standalone",
-            "--storage-path",
-        ])
+        .args(["--host", "127.0.0.1", "--port", "0", "--standalone", "--storage-path"])
         .arg(dir.join("data"))
         .current_dir(dir);
     match phase {
@@ -160,8 +135,7 @@ fn spawn(dir: &Path, n: u32, phase: Phase) -> Result<(Proc, u16), String> {
             cmd.arg("--auth");
         }
     }
-    let mut proc =
-        Proc::spawn("secantusd", cmd, &log).map_err(|e| format!("spawn secantusd-py: {e}"))?;
+    let mut proc = Proc::spawn("secantusd", cmd, &log).map_err(|e| format!("spawn secantusd-py: {e}"))?;
     let mut port = 0;
     wait_for("SecantusDB to log its port", START_TIMEOUT, || {
         proc.check_running()?;
@@ -178,9 +152,7 @@ fn spawn(dir: &Path, n: u32, phase: Phase) -> Result<(Proc, u16), String> {
 }
 
 async fn connect(uri: &str) -> Result<mongodb::Client, String> {
-    let mut opts = mongodb::options::ClientOptions::parse(uri)
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut opts = mongodb::options::ClientOptions::parse(uri).await.map_err(|e| e.to_string())?;
     opts.server_selection_timeout = Some(START_TIMEOUT);
     opts.connect_timeout = Some(Duration::from_secs(5));
     let client = mongodb::Client::with_options(opts).map_err(|e| e.to_string())?;
@@ -193,10 +165,5 @@ async fn ping(uri: &str) -> Result<(), String> {
 }
 
 async fn ping_client(client: &mongodb::Client) -> Result<(), String> {
-    client
-        .database("admin")
-        .run_command(doc! {"ping": 1})
-        .await
-        .map(drop)
-        .map_err(|e| format!("ping: {e}"))
+    client.database("admin").run_command(doc! {"ping": 1}).await.map(drop).map_err(|e| format!("ping: {e}"))
 }

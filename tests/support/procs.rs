@@ -71,14 +71,8 @@ impl Proc {
             .unwrap_or_else(|e| e.into_inner())
             .send((cmd, tx))
             .map_err(|_| io::Error::other("child-spawner thread is gone"))?;
-        let child = rx
-            .recv()
-            .map_err(|_| io::Error::other("child-spawner thread is gone"))??;
-        Ok(Proc {
-            name: name.to_string(),
-            child: Some(child),
-            log: log.to_path_buf(),
-        })
+        let child = rx.recv().map_err(|_| io::Error::other("child-spawner thread is gone"))??;
+        Ok(Proc { name: name.to_string(), child: Some(child), log: log.to_path_buf() })
     }
 
     pub fn pid(&self) -> u32 {
@@ -97,12 +91,7 @@ impl Proc {
 
     /// The last `lines` lines of the log, headed by the process name.
     pub fn tail(&self, lines: usize) -> String {
-        format!(
-            "--- {} ({}), last {lines} lines:\n{}",
-            self.name,
-            self.log.display(),
-            tail(&self.log, lines)
-        )
+        format!("--- {} ({}), last {lines} lines:\n{}", self.name, self.log.display(), tail(&self.log, lines))
     }
 
     /// SIGKILL and reap.
@@ -136,11 +125,7 @@ pub fn tail(path: &Path, lines: usize) -> String {
 
 /// Polls `ready` every 50 ms until it returns `Ok(true)`, for at most `timeout`.
 /// `Err` from `ready` aborts at once (e.g. the process died); the error says what.
-pub fn wait_for(
-    what: &str,
-    timeout: Duration,
-    mut ready: impl FnMut() -> Result<bool, String>,
-) -> Result<(), String> {
+pub fn wait_for(what: &str, timeout: Duration, mut ready: impl FnMut() -> Result<bool, String>) -> Result<(), String> {
     let start = Instant::now();
     loop {
         if ready()? {
@@ -156,14 +141,10 @@ pub fn wait_for(
 /// A TCP port that was free a moment ago. Another process may take it before ours binds
 /// it; callers retry a start whose log says the address is in use.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("bind 127.0.0.1:0")
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("bind 127.0.0.1:0")
 }
 
 /// Whether something accepts TCP connections on 127.0.0.1:`port`.
 pub fn port_open(port: u16) -> bool {
-    std::net::TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200))
-        .is_ok()
+    std::net::TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200)).is_ok()
 }

@@ -4,7 +4,7 @@
 //! (`panda` -> `panda-t3`). No controllers run on the real tier, so the seeding does
 //! their part: Jobs are created without a selector (1.20 generates its own
 //! `controller-uid`) and their pods re-pointed at the new uids, statuses are written
-//! through `/status`, and every pod is bound to this test binary's kubelet Node.
+//! through `/status`, and every pod is bound to the scenario's kubelet Node (see `kubelet`).
 //! Times are shifted so that the scenario's `now` is the real present. The server sets
 //! `metadata.creationTimestamp` itself, so ages computed from it are "just created".
 
@@ -28,15 +28,14 @@ pub struct Seeded {
     pub scenario: Scenario,
     /// Scenario uid -> uid the apiserver gave the object.
     pub uids: BTreeMap<String, String>,
+    /// The Node every pod is bound to (`spec.nodeName`).
+    pub node: String,
 }
 
 impl Seeded {
     /// The real name of scenario namespace `name` (`panda` -> `panda-t3`).
     pub fn ns(&self, name: &str) -> String {
-        self.namespaces
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| panic!("scenario has no namespace {name:?}"))
+        self.namespaces.get(name).cloned().unwrap_or_else(|| panic!("scenario has no namespace {name:?}"))
     }
 }
 
@@ -44,13 +43,8 @@ impl Seeded {
 /// Panics with the API error and the apiserver's log tail on failure.
 pub fn seed(scenario: &Scenario, ns_suffix: &str) -> Seeded {
     let cluster = Cluster::shared();
-    block_on(seed_into(cluster, scenario, ns_suffix)).unwrap_or_else(|e| {
-        panic!(
-            "seeding {} failed: {e:#}\n{}",
-            scenario.name,
-            cluster.log_tails(20)
-        )
-    })
+    block_on(seed_into(cluster, scenario, ns_suffix))
+        .unwrap_or_else(|e| panic!("seeding {} failed: {e:#}\n{}", scenario.name, cluster.log_tails(20)))
 }
 
 /// The pure part of seeding: renames namespaces, rewrites node names, shifts times.
@@ -71,20 +65,9 @@ pub fn rewrite(
         }
         names.extend(o["metadata"]["namespace"].as_str().map(str::to_string));
     }
-    names.extend(
-        s.logs
-            .keys()
-            .filter_map(|k| k.split('/').next().map(str::to_string)),
-    );
-    names.extend(
-        s.ports
-            .iter()
-            .filter_map(|p| p.pod.split('/').next().map(str::to_string)),
-    );
-    let map: BTreeMap<String, String> = names
-        .into_iter()
-        .map(|n| (n.clone(), format!("{n}-{ns_suffix}")))
-        .collect();
+    names.extend(s.logs.keys().filter_map(|k| k.split('/').next().map(str::to_string)));
+    names.extend(s.ports.iter().filter_map(|p| p.pod.split('/').next().map(str::to_string)));
+    let map: BTreeMap<String, String> = names.into_iter().map(|n| (n.clone(), format!("{n}-{ns_suffix}"))).collect();
     let rename = |n: &str| map.get(n).cloned().unwrap_or_else(|| n.to_string());
     let rename_key = |k: &str| match k.split_once('/') {
         Some((ns, rest)) => format!("{}/{rest}", rename(ns)),
@@ -163,12 +146,8 @@ fn shift_json(v: &mut Value, shift: jiff::SignedDuration) {
 
 fn shift_timestamp(s: &str, shift: jiff::SignedDuration) -> Option<String> {
     let b = s.as_bytes();
-    let looks_like = b.len() >= 20
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b[10] == b'T'
-        && b[13] == b':'
-        && s.ends_with('Z');
+    let looks_like =
+        b.len() >= 20 && b[4] == b'-' && b[7] == b'-' && b[10] == b'T' && b[13] == b':' && s.ends_with('Z');
     if !looks_like {
         return None;
     }
@@ -219,27 +198,15 @@ fn order(o: &Value) -> u8 {
 const CONTROLLER_UID_LABELS: [&str; 2] = ["controller-uid", "batch.kubernetes.io/controller-uid"];
 
 /// Seeds `scenario` into `cluster` (see the module header).
-pub async fn seed_into(
-    cluster: &Cluster,
-    scenario: &Scenario,
-    ns_suffix: &str,
-) -> anyhow::Result<Seeded> {
+pub async fn seed_into(cluster: &Cluster, scenario: &Scenario, ns_suffix: &str) -> anyhow::Result<Seeded> {
     let client = cluster.client(User::Admin).await?;
-    let (mut s, namespaces) = rewrite(
-        scenario,
-        ns_suffix,
-        &cluster.node_name(),
-        jiff::Timestamp::now(),
-    );
-    let mut objects = std::mem::take(&mut s.objects);
+    let node = cluster.node_name(ns_suffix);
+    let (mut s, namespaces) = rewrite(scenario, ns_suffix, &node, jiff::Timestamp::now());
+    let mut objects = s.objects.clone();
     // Namespaces that are only referenced still have to exist.
     for real in namespaces.values() {
-        if !objects
-            .iter()
-            .any(|o| o["kind"] == "Namespace" && o["metadata"]["name"] == real.as_str())
-        {
-            objects
-                .push(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": real}}));
+        if !objects.iter().any(|o| o["kind"] == "Namespace" && o["metadata"]["name"] == real.as_str()) {
+            objects.push(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": real}}));
         }
     }
     objects.sort_by_key(order);
@@ -249,14 +216,8 @@ pub async fn seed_into(
     for mut o in objects {
         let api_version = o["apiVersion"].as_str().unwrap_or_default().to_string();
         let kind = o["kind"].as_str().unwrap_or_default().to_string();
-        let name = o["metadata"]["name"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let what = format!(
-            "{kind} {}/{name}",
-            o["metadata"]["namespace"].as_str().unwrap_or("")
-        );
+        let name = o["metadata"]["name"].as_str().unwrap_or_default().to_string();
+        let what = format!("{kind} {}/{name}", o["metadata"]["namespace"].as_str().unwrap_or(""));
         let key = format!("{api_version}/{kind}");
         if !resources.contains_key(&key) {
             let (group, version) = api_version.split_once('/').unwrap_or(("", &api_version));
@@ -279,32 +240,19 @@ pub async fn seed_into(
             (Scope::Cluster, _) => Api::all_with(client.clone(), ar),
         };
         let obj: DynamicObject = serde_json::from_value(o)?;
-        let created = api
-            .create(&PostParams::default(), &obj)
-            .await
-            .map_err(|e| anyhow::anyhow!("create {what}: {e}"))?;
+        let created =
+            api.create(&PostParams::default(), &obj).await.map_err(|e| anyhow::anyhow!("create {what}: {e}"))?;
         if let (Some(old), Some(new)) = (old_uid, created.metadata.uid.clone()) {
             uids.insert(old, new);
         }
-        let status_is_empty = status
-            .as_ref()
-            .is_none_or(|s| s.as_object().is_some_and(|m| m.is_empty()));
+        let status_is_empty = status.as_ref().is_none_or(|s| s.as_object().is_some_and(|m| m.is_empty()));
         if !status_is_empty && caps.subresources.iter().any(|(r, _)| r.plural == "status") {
-            api.patch_status(
-                &name,
-                &PatchParams::default(),
-                &Patch::Merge(json!({ "status": status })),
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("write the status of {what}: {e}"))?;
+            api.patch_status(&name, &PatchParams::default(), &Patch::Merge(json!({ "status": status })))
+                .await
+                .map_err(|e| anyhow::anyhow!("write the status of {what}: {e}"))?;
         }
     }
-    Ok(Seeded {
-        suffix: ns_suffix.to_string(),
-        namespaces,
-        scenario: s,
-        uids,
-    })
+    Ok(Seeded { suffix: ns_suffix.to_string(), namespaces, scenario: s, uids, node })
 }
 
 /// Makes a dumped object creatable: drops server-set metadata, lets 1.20 generate Job
@@ -316,22 +264,11 @@ fn prepare(o: &mut Value, kind: &str, uids: &BTreeMap<String, String>) {
         }
     };
     if let Some(meta) = o["metadata"].as_object_mut() {
-        for k in [
-            "uid",
-            "resourceVersion",
-            "creationTimestamp",
-            "selfLink",
-            "managedFields",
-            "generation",
-        ] {
+        for k in ["uid", "resourceVersion", "creationTimestamp", "selfLink", "managedFields", "generation"] {
             meta.remove(k);
         }
     }
-    for r in o["metadata"]["ownerReferences"]
-        .as_array_mut()
-        .into_iter()
-        .flatten()
-    {
+    for r in o["metadata"]["ownerReferences"].as_array_mut().into_iter().flatten() {
         remap(&mut r["uid"]);
     }
     match kind {
@@ -341,9 +278,7 @@ fn prepare(o: &mut Value, kind: &str, uids: &BTreeMap<String, String>) {
                 spec.remove("manualSelector");
             }
             if let Some(labels) = o["spec"]["template"]["metadata"]["labels"].as_object_mut() {
-                CONTROLLER_UID_LABELS
-                    .iter()
-                    .for_each(|k| drop(labels.remove(*k)));
+                CONTROLLER_UID_LABELS.iter().for_each(|k| drop(labels.remove(*k)));
             }
         }
         "Pod" => {
