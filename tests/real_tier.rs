@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 use support::{audit, env, seed, show, Backends, Cluster, Ctx, Tier, User};
 
 type Case = fn() -> Result<(), Failed>;
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 fn main() -> ExitCode {
     let args = Arguments::from_args();
@@ -31,6 +32,9 @@ fn main() -> ExitCode {
         ("smoke::restricted_is_forbidden_events_and_secrets", restricted_is_forbidden_events_and_secrets),
         ("smoke::endpointslices_v1_answer_404", endpointslices_v1_answer_404),
         ("smoke::plugin_is_found_by_kubectl_hermetically", plugin_is_found_by_kubectl_hermetically),
+        ("kubelet::kubectl_logs_through_the_apiserver", kubectl_logs_through_the_apiserver),
+        ("kubelet::port_forward_to_backend_and_mongo", port_forward_to_backend_and_mongo),
+        ("kubelet::kubectl_port_forward_to_backend", kubectl_port_forward_to_backend),
         ("mongo::secantusdb_serves_seeded_documents", secantusdb_serves_seeded_documents),
         ("mongo::secantusdb_with_auth", secantusdb_with_auth),
     ];
@@ -191,7 +195,7 @@ fn incident_seeded_with_remapped_uids() -> Result<(), Failed> {
     ensure(pod["metadata"]["labels"]["controller-uid"] == job_uid, || format!("{}", pod["metadata"]))?;
     ensure(pod["metadata"]["ownerReferences"][0]["uid"] == job_uid, || format!("{}", pod["metadata"]))?;
     ensure(pod["metadata"]["labels"].get("job_id").is_none(), || format!("{}", pod["metadata"]))?;
-    ensure(pod["spec"]["nodeName"] == Cluster::shared().node_name(), || format!("{}", pod["spec"]))?;
+    ensure(pod["spec"]["nodeName"] == ctx.seeded.node.as_str(), || format!("{}", pod["spec"]))?;
     ensure(pod["status"]["phase"] == "Running" && pod["status"]["podIP"] == "10.244.1.18", || {
         format!("{}", pod["status"])
     })?;
@@ -273,9 +277,146 @@ fn plugin_is_found_by_kubectl_hermetically() -> Result<(), Failed> {
     ensure(stdout(&o) == format!("real-reader {}", ctx.ns("panda")), || show(&o))
 }
 
-// --- SecantusDB ----------------------------------------------------------------------------
+// --- the kubelet stand-in ------------------------------------------------------------------
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
+const BACKEND_POD: &str = "backend-7c9d8f6b5-x2x9q";
+
+fn kubectl_logs_through_the_apiserver() -> Result<(), Failed> {
+    let ctx = Tier::Real.setup(&incident(), Backends::None);
+    let o = ctx.kubectl(User::Reader, &["logs", BACKEND_POD, "--tail=2"]);
+    let out = stdout(&o);
+    ensure(o.status.success() && out.lines().count() == 2, || show(&o))?;
+    ensure(out.lines().all(|l| l.contains("/metadata/19-")), || show(&o))?;
+    let o = ctx.kubectl(User::Restricted, &["logs", "-n", &ctx.ns("panda"), "grpc-job-19-7-8rlgb", "-c", "grpc"]);
+    ensure(o.status.success() && stdout(&o).contains("waiting for consumer of job 19-7"), || show(&o))?;
+    let seen = ctx.kubelet_requests();
+    let path = format!("/containerLogs/{}/{BACKEND_POD}/backend", ctx.ns("panda"));
+    ensure(seen.iter().any(|r| r.path_and_query.starts_with(&path) && r.path_and_query.contains("tailLines=2")), || {
+        format!("{seen:?}")
+    })
+}
+
+/// What `GET path` over a port-forward to `pod:port` answers, as the tool's kube-rs sees it.
+async fn http_over_port_forward(
+    client: kube::Client,
+    ns: &str,
+    pod: &str,
+    port: u16,
+    path: &str,
+) -> Result<String, BoxError> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> = kube::Api::namespaced(client, ns);
+    let mut pf = pods.portforward(pod, &[port]).await?;
+    let mut stream = pf.take_stream(port).ok_or("no stream")?;
+    stream.write_all(format!("GET {path} HTTP/1.1\r\nhost: backend\r\nconnection: close\r\n\r\n").as_bytes()).await?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await?;
+    drop(stream);
+    let _ = pf.join().await;
+    Ok(String::from_utf8_lossy(&answer).into_owned())
+}
+
+fn port_forward_to_backend_and_mongo() -> Result<(), Failed> {
+    let ctx = Tier::Real.setup(&incident(), Backends::All);
+    let ns = ctx.ns("panda");
+    let result: Result<(), BoxError> = support::cluster::block_on(async {
+        let client = Cluster::shared().client(User::Reader).await?;
+        let answer = http_over_port_forward(client.clone(), &ns, BACKEND_POD, 8080, "/metadata/19-7").await?;
+        check(answer.starts_with("HTTP/1.1 404") && answer.ends_with(r#"{"error":"Invalid job_id"}"#), || {
+            answer.clone()
+        })?;
+        let answer = http_over_port_forward(client.clone(), &ns, BACKEND_POD, 8080, "/metadata/20-1").await?;
+        check(answer.starts_with("HTTP/1.1 200") && answer.contains("consumer-20-1"), || answer.clone())?;
+
+        // Mongo: a local listener bridged to port-forwards of mongo-0:27017 (relayed by the
+        // stand-in to SecantusDB), one per driver connection, as the tool does.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let local = listener.local_addr()?;
+        let pods: kube::Api<k8s_openapi::api::core::v1::Pod> = kube::Api::namespaced(client, &ns);
+        let bridge = tokio::spawn(async move {
+            while let Ok((mut conn, _)) = listener.accept().await {
+                let pods = pods.clone();
+                tokio::spawn(async move {
+                    let Ok(mut pf) = pods.portforward("mongo-0", &[27017]).await else { return };
+                    if let Some(mut up) = pf.take_stream(27017) {
+                        let _ = tokio::io::copy_bidirectional(&mut conn, &mut up).await;
+                    }
+                    let _ = pf.join().await;
+                });
+            }
+        });
+        let uri = format!("mongodb://{local}/?directConnection=true&serverSelectionTimeoutMS=20000");
+        let mongo = mongodb::Client::with_uri_str(uri).await?;
+        use mongodb::bson::{doc, Document};
+        let jobs = mongo.database("panda").collection::<Document>("jobs");
+        let job =
+            tokio::time::timeout(std::time::Duration::from_secs(30), jobs.find_one(doc! {"job_id": "20-1"})).await;
+        bridge.abort();
+        let job = job.map_err(|_| "find_one over the port-forward timed out")??;
+        check(job.is_some_and(|j| j.get_str("status") == Ok("configured")), || "job 20-1 over the port-forward".into())
+    });
+    result.map_err(|e| {
+        let m = ctx.mongo("panda/mongo-0", 27017).map(|m| m.log_tail(10)).unwrap_or_default();
+        Failed::from(format!(
+            "{e}\nkubelet saw: {:?}\n{m}\n{}",
+            ctx.kubelet_requests(),
+            Cluster::shared().log_tails(10)
+        ))
+    })
+}
+
+fn kubectl_port_forward_to_backend() -> Result<(), Failed> {
+    use std::io::BufRead;
+    let ctx = Tier::Real.setup(&incident(), Backends::None);
+    let mut cmd = ctx.command(support::tier::KUBECTL, User::Reader);
+    cmd.args(["port-forward", &format!("pod/{BACKEND_POD}"), ":8080"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn()?;
+    let guard = KillOnDrop(&mut child);
+    let out = guard.0.stdout.take().unwrap();
+    // "Forwarding from 127.0.0.1:40123 -> 8080"; kubectl prints it once listening.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let line =
+        rx.recv_timeout(std::time::Duration::from_secs(20)).map_err(|_| "kubectl port-forward printed nothing")?;
+    let port: u16 = line
+        .strip_prefix("Forwarding from 127.0.0.1:")
+        .and_then(|r| r.split(' ').next())
+        .and_then(|p| p.parse().ok())
+        .ok_or_else(|| format!("unexpected kubectl output: {line}"))?;
+    let answer = support::cluster::block_on(async {
+        let r = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(20))
+            .build()?
+            .get(format!("http://127.0.0.1:{port}/metadata/19-7"))
+            .send()
+            .await?;
+        Ok::<_, reqwest::Error>((r.status().as_u16(), r.text().await?))
+    });
+    drop(guard);
+    let mut err = String::new();
+    use std::io::Read;
+    let _ = child.stderr.take().map(|mut e| e.read_to_string(&mut err));
+    let (status, body) =
+        answer.map_err(|e| format!("{e}\nkubectl stderr:\n{err}\nkubelet saw: {:?}", ctx.kubelet_requests()))?;
+    ensure(status == 404 && body == r#"{"error":"Invalid job_id"}"#, || format!("{status} {body}\n{err}"))
+}
+
+struct KillOnDrop<'a>(&'a mut std::process::Child);
+
+impl Drop for KillOnDrop<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+// --- SecantusDB ----------------------------------------------------------------------------
 
 fn check(cond: bool, msg: impl FnOnce() -> String) -> Result<(), BoxError> {
     if cond {

@@ -285,6 +285,7 @@ impl Cluster {
                     format!("--audit-policy-file={d}/audit-policy.yaml"),
                     format!("--audit-log-path={d}/audit.log"),
                     "--profiling=false".into(),
+                    "--kubelet-preferred-address-types=InternalIP".into(),
                 ]
                 .into()
             },
@@ -340,9 +341,10 @@ impl Cluster {
         Ok(kube::Client::try_from(config)?)
     }
 
-    /// This test process's kubelet stand-in Node, which every seeded pod is bound to.
-    pub fn node_name(&self) -> String {
-        format!("jobtrace-kubelet-{}", std::process::id())
+    /// The kubelet stand-in Node of the scenario seeded with `ns_suffix` in this test
+    /// process; its pods are bound to it.
+    pub fn node_name(&self, ns_suffix: &str) -> String {
+        format!("jobtrace-kubelet-{}-{ns_suffix}", std::process::id())
     }
 
     /// The tails of etcd's and kube-apiserver's logs, for failure messages.

@@ -4,7 +4,7 @@
 //! (`panda` -> `panda-t3`). No controllers run on the real tier, so the seeding does
 //! their part: Jobs are created without a selector (1.20 generates its own
 //! `controller-uid`) and their pods re-pointed at the new uids, statuses are written
-//! through `/status`, and every pod is bound to this test binary's kubelet Node.
+//! through `/status`, and every pod is bound to the scenario's kubelet Node (see `kubelet`).
 //! Times are shifted so that the scenario's `now` is the real present. The server sets
 //! `metadata.creationTimestamp` itself, so ages computed from it are "just created".
 
@@ -28,6 +28,8 @@ pub struct Seeded {
     pub scenario: Scenario,
     /// Scenario uid -> uid the apiserver gave the object.
     pub uids: BTreeMap<String, String>,
+    /// The Node every pod is bound to (`spec.nodeName`).
+    pub node: String,
 }
 
 impl Seeded {
@@ -201,8 +203,9 @@ const CONTROLLER_UID_LABELS: [&str; 2] = ["controller-uid", "batch.kubernetes.io
 /// Seeds `scenario` into `cluster` (see the module header).
 pub async fn seed_into(cluster: &Cluster, scenario: &Scenario, ns_suffix: &str) -> anyhow::Result<Seeded> {
     let client = cluster.client(User::Admin).await?;
-    let (mut s, namespaces) = rewrite(scenario, ns_suffix, &cluster.node_name(), jiff::Timestamp::now());
-    let mut objects = std::mem::take(&mut s.objects);
+    let node = cluster.node_name(ns_suffix);
+    let (s, namespaces) = rewrite(scenario, ns_suffix, &node, jiff::Timestamp::now());
+    let mut objects = s.objects.clone();
     // Namespaces that are only referenced still have to exist.
     for real in namespaces.values() {
         if !objects.iter().any(|o| o["kind"] == "Namespace" && o["metadata"]["name"] == real.as_str()) {
@@ -252,7 +255,7 @@ pub async fn seed_into(cluster: &Cluster, scenario: &Scenario, ns_suffix: &str) 
                 .map_err(|e| anyhow::anyhow!("write the status of {what}: {e}"))?;
         }
     }
-    Ok(Seeded { suffix: ns_suffix.to_string(), namespaces, scenario: s, uids })
+    Ok(Seeded { suffix: ns_suffix.to_string(), namespaces, scenario: s, uids, node })
 }
 
 /// Makes a dumped object creatable: drops server-set metadata, lets 1.20 generate Job
