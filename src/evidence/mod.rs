@@ -11,6 +11,8 @@ pub mod discovery;
 pub mod events;
 pub mod jobs;
 pub mod pods;
+pub mod portforward;
+pub mod services;
 
 use std::future::Future;
 use std::sync::Arc;
