@@ -7,6 +7,7 @@
 //! Adding a source: write `evidence/<name>.rs` with `fetch` + pure extraction, add a
 //! field to [`Evidence`], and run it in [`collect`] through [`run_source`].
 
+pub mod backend;
 pub mod discovery;
 pub mod events;
 pub mod jobs;
@@ -23,8 +24,8 @@ use tokio::time::Instant;
 
 use crate::cluster::Cluster;
 use crate::jobid::JobId;
-use crate::report::{EventFacts, SourceState, SourceStatus};
-use crate::settings::Settings;
+use crate::report::{BackendFacts, EventFacts, SourceState, SourceStatus};
+use crate::settings::{BackendTarget, Settings};
 
 /// What one source yielded.
 #[derive(Debug, Clone, PartialEq)]
@@ -156,6 +157,8 @@ pub struct Evidence {
     pub discovery: Collected<discovery::Discovery>,
     /// Warning events of the matched pods and Jobs.
     pub events: Collected<Vec<EventFacts>>,
+    /// What the backend answers for the id.
+    pub backend: Collected<BackendFacts>,
     /// How each source went, in the order they were registered.
     pub sources: Vec<SourceStatus>,
 }
@@ -195,7 +198,18 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
     // and filtered to the matched objects afterwards: one round trip, off the critical path.
     let events_fut = run_source("events", ctx.deadline, events::fetch_warnings(ctx));
     let discovery_fut = discovery::discover(ctx);
-    let ((events_raw, events_status), (discovery, mut sources)) = tokio::join!(events_fut, discovery_fut);
+    // The backend needs only its Service and endpoints, not the job's pods: it runs beside discovery.
+    let backend_fut = async {
+        if ctx.settings.backend.target == BackendTarget::Off {
+            let skipped = Collected::Skipped { reason: "--no-backend".into() };
+            let status = status_of("backend", &skipped, Duration::ZERO);
+            (skipped, status)
+        } else {
+            run_source("backend", ctx.deadline, backend::collect(ctx)).await
+        }
+    };
+    let ((events_raw, events_status), (discovery, mut sources), (backend, backend_status)) =
+        tokio::join!(events_fut, discovery_fut, backend_fut);
 
     let events = match (&discovery, events_raw) {
         (Collected::Collected(d), Collected::Collected(raw)) => {
@@ -206,6 +220,7 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
         (_, Collected::Skipped { reason }) => Collected::Skipped { reason },
     };
     sources.push(events_status);
+    sources.push(backend_status);
 
     Evidence {
         job_id: ctx.job_id().clone(),
@@ -215,6 +230,7 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
         started_at,
         discovery,
         events,
+        backend,
         sources,
     }
 }
