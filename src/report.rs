@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnosis::Finding;
+use crate::evidence::consumer::ConsumerFacts;
 use crate::evidence::logs::LogSource;
 
 /// Bumped on any incompatible change of the JSON form.
@@ -41,6 +42,9 @@ pub struct Report {
     pub logs: Vec<LogSource>,
     /// Everything that happened, across layers, oldest first.
     pub timeline: Vec<TimelineEntry>,
+    /// The consumer service: its Service and pods (absent when it could not be read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumer: Option<ConsumerFacts>,
     /// What the backend answered for the id (absent with `--no-backend` or when it could not be asked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backend: Option<BackendFacts>,
