@@ -817,6 +817,26 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn large_bodies_stream_through_portforward_and_shutdown_closes_the_port() {
+        let mut scenario = Scenario::builtin("incident-19-7").unwrap();
+        let script: crate::sandbox::scenario::BackendScript = serde_json::from_value(serde_json::json!({
+            "routes": [{"path": "/big", "status": 200, "rawBody": "0123456789", "repeat": 1_000_000, "contentType": "text/plain"}]
+        }))
+        .unwrap();
+        scenario.ports[0].answer = crate::sandbox::scenario::PortAnswer::Backend(script);
+        let sandbox = Sandbox::start(scenario).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let pods: Api<Pod> = Api::default_namespaced(client_for(&sandbox, dir.path()).await);
+        let mut forward = pods.portforward("backend-7c9d8f6b5-x2x9q", &[8080]).await.unwrap();
+        let (status, body) = http_get(forward.take_stream(8080).unwrap(), "/big").await.unwrap();
+        assert_eq!((status, body.len()), (200, 10_000_000));
+        forward.abort();
+        let addr = sandbox.addr();
+        sandbox.shutdown().await;
+        assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+    }
+
+    #[tokio::test]
     async fn portforward_to_a_closed_port_reports_refused() {
         let (_sandbox, client, _dir) = incident(&[]).await;
         let pods: Api<Pod> = Api::default_namespaced(client);
