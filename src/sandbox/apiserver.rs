@@ -299,23 +299,19 @@ async fn resource(
         }
         ["namespaces", ns, "pods", name, "log"] if group.is_empty() => pod_log(state, req, ns, name),
         ["namespaces", ns, "pods", name, "portforward"] if group.is_empty() => portforward(state, req, ns, name),
-        ["namespaces", ns, "services", name, "proxy", path @ ..] if group.is_empty() => {
-            let path = format!("/{}", rest_raw_path(req.uri().path(), path.len()));
+        ["namespaces", ns, "services", name, "proxy", ..] if group.is_empty() => {
+            let path = proxied_path(req.uri().path());
             service_proxy(state, req, ns, name, &path).await
         }
         _ => Err(ApiError::no_such_resource()),
     }
 }
 
-/// The last `n` segments of `path`, still percent-encoded (proxied paths are passed as sent).
-fn rest_raw_path(path: &str, n: usize) -> String {
-    let segments: Vec<&str> = path.split('/').collect();
-    let tail = &segments[segments.len().saturating_sub(n)..];
-    let mut joined = tail.join("/");
-    if n == 0 {
-        joined.clear();
-    }
-    joined
+/// What follows `/api/v1/namespaces/{ns}/services/{name}/proxy` in the raw request path,
+/// still percent-encoded and with its slashes as sent (proxied paths are passed on as is).
+fn proxied_path(raw: &str) -> String {
+    let rest = raw.trim_start_matches('/').splitn(8, '/').nth(7).unwrap_or_default();
+    format!("/{rest}")
 }
 
 fn namespaced(rt: &'static ResourceType) -> Result<&'static ResourceType, ApiError> {
@@ -918,6 +914,15 @@ mod tests {
         let found = everywhere.list(&by_job_id).await.unwrap();
         assert_eq!(found.items.len(), 2);
         assert!(found.items.iter().all(|p| p.metadata.namespace.as_deref() == Some("staging")));
+    }
+
+    #[test]
+    fn proxied_paths_keep_their_shape() {
+        let p = |raw: &str| proxied_path(raw);
+        assert_eq!(p("/api/v1/namespaces/panda/services/backend:http/proxy/metadata/19-7"), "/metadata/19-7");
+        assert_eq!(p("/api/v1/namespaces/panda/services/backend:http/proxy/a%2Fb//c/"), "/a%2Fb//c/");
+        assert_eq!(p("/api/v1/namespaces/panda/services/backend/proxy"), "/");
+        assert_eq!(p("/api/v1/namespaces/panda/services/backend/proxy/"), "/");
     }
 
     #[tokio::test]
