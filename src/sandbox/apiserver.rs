@@ -207,6 +207,7 @@ async fn route(state: &Arc<State>, req: &mut Request<Incoming>) -> Result<Respon
             "versions": ["v1"],
             "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]
         }))),
+        ["healthz" | "readyz" | "livez"] => Ok(text_response("ok".to_string())),
         ["apis"] => Ok(json_response(&api_group_list())),
         ["api", "v1"] => Ok(json_response(&resource_list(""))),
         ["apis", group] if !ABSENT_GROUPS.contains(group) && has_group(group) => Ok(json_response(&api_group(group))),
