@@ -382,8 +382,14 @@ fn kubectl_port_forward_to_backend() -> Result<(), Failed> {
             let _ = tx.send(line);
         }
     });
-    let line =
-        rx.recv_timeout(std::time::Duration::from_secs(20)).map_err(|_| "kubectl port-forward printed nothing")?;
+    let Ok(line) = rx.recv_timeout(std::time::Duration::from_secs(20)) else {
+        drop(guard);
+        let mut err = String::new();
+        let _ = child.stderr.take().map(|mut e| std::io::Read::read_to_string(&mut e, &mut err));
+        return Err(
+            format!("kubectl port-forward did not start:\n{err}\nkubelet saw: {:?}", ctx.kubelet_requests()).into()
+        );
+    };
     let port: u16 = line
         .strip_prefix("Forwarding from 127.0.0.1:")
         .and_then(|r| r.split(' ').next())
