@@ -201,7 +201,7 @@ const CONTROLLER_UID_LABELS: [&str; 2] = ["controller-uid", "batch.kubernetes.io
 pub async fn seed_into(cluster: &Cluster, scenario: &Scenario, ns_suffix: &str) -> anyhow::Result<Seeded> {
     let client = cluster.client(User::Admin).await?;
     let node = cluster.node_name(ns_suffix);
-    let (mut s, namespaces) = rewrite(scenario, ns_suffix, &node, jiff::Timestamp::now());
+    let (s, namespaces) = rewrite(scenario, ns_suffix, &node, jiff::Timestamp::now());
     let mut objects = s.objects.clone();
     // Namespaces that are only referenced still have to exist.
     for real in namespaces.values() {
