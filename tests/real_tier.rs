@@ -32,6 +32,7 @@ fn main() -> ExitCode {
         ("smoke::restricted_is_forbidden_events_and_secrets", restricted_is_forbidden_events_and_secrets),
         ("smoke::endpointslices_v1_answer_404", endpointslices_v1_answer_404),
         ("smoke::plugin_is_found_by_kubectl_hermetically", plugin_is_found_by_kubectl_hermetically),
+        ("tier::the_plugin_traces_the_incident_on_every_tier", the_plugin_traces_the_incident_on_every_tier),
         ("kubelet::kubectl_logs_through_the_apiserver", kubectl_logs_through_the_apiserver),
         ("kubelet::port_forward_to_backend_and_mongo", port_forward_to_backend_and_mongo),
         ("mongo::secantusdb_serves_seeded_documents", secantusdb_serves_seeded_documents),
@@ -212,7 +213,7 @@ fn incident_seeded_with_remapped_uids() -> Result<(), Failed> {
     ensure(pod["metadata"]["labels"]["controller-uid"] == job_uid, || format!("{}", pod["metadata"]))?;
     ensure(pod["metadata"]["ownerReferences"][0]["uid"] == job_uid, || format!("{}", pod["metadata"]))?;
     ensure(pod["metadata"]["labels"].get("job_id").is_none(), || format!("{}", pod["metadata"]))?;
-    ensure(pod["spec"]["nodeName"] == ctx.seeded.node.as_str(), || format!("{}", pod["spec"]))?;
+    ensure(pod["spec"]["nodeName"] == ctx.seeded().unwrap().node.as_str(), || format!("{}", pod["spec"]))?;
     ensure(pod["status"]["phase"] == "Running" && pod["status"]["podIP"] == "10.244.1.18", || {
         format!("{}", pod["status"])
     })?;
@@ -220,7 +221,9 @@ fn incident_seeded_with_remapped_uids() -> Result<(), Failed> {
         pod["status"]["conditions"].as_array().unwrap().iter().any(|c| c["type"] == "Ready" && c["status"] == "True");
     ensure(ready, || format!("{}", pod["status"]))?;
     let pod_uid = pod["metadata"]["uid"].as_str().unwrap();
-    ensure(ctx.seeded.uids["7b1e6d2f-2c8e-4d5f-8a6a-1e8f4d2b3c02"] == pod_uid, || format!("{:?}", ctx.seeded.uids))?;
+    ensure(ctx.seeded().unwrap().uids["7b1e6d2f-2c8e-4d5f-8a6a-1e8f4d2b3c02"] == pod_uid, || {
+        format!("{:?}", ctx.seeded().unwrap().uids)
+    })?;
     let ev = get(&format!("/api/v1/namespaces/{ns}/events/grpc-job-19-7-8rlgb.1"));
     ensure(ev["involvedObject"]["uid"] == pod_uid && ev["involvedObject"]["namespace"] == ns.as_str(), || {
         format!("{ev}")
@@ -294,6 +297,26 @@ fn plugin_is_found_by_kubectl_hermetically() -> Result<(), Failed> {
     ensure(stdout(&o) == format!("real-reader {}", ctx.ns("panda")), || show(&o))
 }
 
+/// The shape of every trace test: the same case on each tier, the plugin run as a user
+/// would run it, its JSON report parsed back.
+fn the_plugin_traces_the_incident_on_every_tier() -> Result<(), Failed> {
+    for tier in Tier::all() {
+        let ctx = tier.setup(&incident(), Backends::None);
+        let o = ctx.run(&["19-7", "-o", "json"]);
+        let report: Value =
+            serde_json::from_slice(&o.stdout).map_err(|e| format!("{}: {e}\n{}", tier.name(), show(&o)))?;
+        let text = report.to_string();
+        for pod in ["grpc-job-19-7-8rlgb", "cleanup-job-19-7-2tj8z"] {
+            ensure(text.contains(pod), || format!("{}: no {pod} in the report\n{}", tier.name(), show(&o)))?;
+        }
+        ensure(!text.contains("grpc-job-19-70-x9k2p"), || format!("{}: the 19-70 decoy was matched", tier.name()))?;
+        ensure(o.status.code() == Some(1), || format!("{}: problems found must exit 1\n{}", tier.name(), show(&o)))?;
+        let via_kubectl = ctx.kubectl(User::Reader, &["jobtrace", "19-7", "-n", &ctx.ns("panda"), "-o", "json"]);
+        ensure(via_kubectl.status.code() == Some(1), || format!("{}: {}", tier.name(), show(&via_kubectl)))?;
+    }
+    Ok(())
+}
+
 // --- the kubelet stand-in ------------------------------------------------------------------
 
 const BACKEND_POD: &str = "backend-7c9d8f6b5-x2x9q";
@@ -306,7 +329,7 @@ fn kubectl_logs_through_the_apiserver() -> Result<(), Failed> {
     ensure(out.lines().all(|l| l.contains("/metadata/19-")), || show(&o))?;
     let o = ctx.kubectl(User::Restricted, &["logs", "-n", &ctx.ns("panda"), "grpc-job-19-7-8rlgb", "-c", "grpc"]);
     ensure(o.status.success() && stdout(&o).contains("waiting for consumer of job 19-7"), || show(&o))?;
-    let seen = ctx.kubelet_requests();
+    let seen = ctx.requests();
     let path = format!("/containerLogs/{}/{BACKEND_POD}/backend", ctx.ns("panda"));
     ensure(seen.iter().any(|r| r.path_and_query.starts_with(&path) && r.path_and_query.contains("tailLines=2")), || {
         format!("{seen:?}")
@@ -374,11 +397,7 @@ fn port_forward_to_backend_and_mongo() -> Result<(), Failed> {
     });
     result.map_err(|e| {
         let m = ctx.mongo("panda/mongo-0", 27017).map(|m| m.log_tail(10)).unwrap_or_default();
-        Failed::from(format!(
-            "{e}\nkubelet saw: {:?}\n{m}\n{}",
-            ctx.kubelet_requests(),
-            Cluster::shared().log_tails(10)
-        ))
+        Failed::from(format!("{e}\nkubelet saw: {:?}\n{m}\n{}", ctx.requests(), Cluster::shared().log_tails(10)))
     })
 }
 
@@ -408,9 +427,7 @@ fn kubectl_port_forward_to_backend() -> Result<(), Failed> {
         drop(guard);
         let mut err = String::new();
         let _ = child.stderr.take().map(|mut e| std::io::Read::read_to_string(&mut e, &mut err));
-        return Err(
-            format!("kubectl port-forward did not start:\n{err}\nkubelet saw: {:?}", ctx.kubelet_requests()).into()
-        );
+        return Err(format!("kubectl port-forward did not start:\n{err}\nkubelet saw: {:?}", ctx.requests()).into());
     };
     let port: u16 = line
         .strip_prefix("Forwarding from 127.0.0.1:")
@@ -431,7 +448,7 @@ fn kubectl_port_forward_to_backend() -> Result<(), Failed> {
     use std::io::Read;
     let _ = child.stderr.take().map(|mut e| e.read_to_string(&mut err));
     let (status, body) =
-        answer.map_err(|e| format!("{e}\nkubectl stderr:\n{err}\nkubelet saw: {:?}", ctx.kubelet_requests()))?;
+        answer.map_err(|e| format!("{e}\nkubectl stderr:\n{err}\nkubelet saw: {:?}", ctx.requests()))?;
     ensure(status == 404 && body == r#"{"error":"Invalid job_id"}"#, || format!("{status} {body}\n{err}"))
 }
 
