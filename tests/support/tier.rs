@@ -108,7 +108,7 @@ impl Tier {
                     cluster.write_kubeconfig(user, Some(&seeded.scenario.namespace), &path).expect("write kubeconfig");
                 }
                 let namespaces = seeded.namespaces.clone();
-                Ctx { tier: self, namespaces, home, mongos, served: Served::Real { seeded, kubelet } }
+                Ctx { tier: self, namespaces, home, mongos, served: Served::Real { seeded: Box::new(seeded), kubelet } }
             }
         }
     }
@@ -145,7 +145,7 @@ fn start_mongos(scenario: &Scenario, backends: Backends) -> Vec<(String, u16, Mo
 
 enum Served {
     Sandbox(Sandbox),
-    Real { seeded: Seeded, kubelet: Kubelet },
+    Real { seeded: Box<Seeded>, kubelet: Kubelet },
 }
 
 /// One scenario served on one tier; everything stops when it is dropped.
