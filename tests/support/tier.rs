@@ -65,7 +65,7 @@ impl Tier {
 
     /// Every tier, available or not (a suite shows the unavailable ones as ignored).
     pub fn every() -> Vec<Tier> {
-        vec![Tier::Real]
+        vec![Tier::Sandbox, Tier::Real]
     }
 
     pub fn name(self) -> &'static str {
@@ -83,12 +83,13 @@ impl Tier {
         match self {
             Tier::Sandbox => {
                 let mongos = start_mongos(scenario, backends);
-                let mut targets = PortTargets::from_scenario(scenario, Instant::now());
+                let now = jiff::Timestamp::now();
+                let mut targets = PortTargets::from_scenario(scenario, now, Instant::now());
                 for (pod, port, m) in &mongos {
                     targets.set(pod, *port, jobtrace::sandbox::portforward::Target::Tcp(m.addr()));
                 }
                 let sandbox = kubelet::runtime()
-                    .block_on(Sandbox::start_with_targets(scenario.clone(), targets))
+                    .block_on(Sandbox::start_at(scenario.clone(), now, targets))
                     .unwrap_or_else(|e| panic!("sandbox for {}: {e:#}", scenario.name));
                 let config = sandbox.write_kubeconfig(home.path()).expect("sandbox kubeconfig");
                 for user in User::ALL {
