@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnosis::Finding;
+use crate::evidence::logs::LogSource;
 
 /// Bumped on any incompatible change of the JSON form.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -39,6 +40,10 @@ pub struct Report {
     /// What the backend answered for the id (absent with `--no-backend` or when it could not be asked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backend: Option<BackendFacts>,
+    /// Container logs read, with the lines that name the id.
+    pub logs: Vec<LogSource>,
+    /// Everything that happened, across layers, oldest first.
+    pub timeline: Vec<TimelineEntry>,
     /// How each evidence source went.
     pub sources: Vec<SourceStatus>,
     /// Wall time of the whole trace.
@@ -252,6 +257,9 @@ pub struct BackendFacts {
     /// The base URL of `--backend-url`, without credentials.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// When the first attempt was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_attempt_at: Option<jiff::Timestamp>,
     /// Every attempt, identical consecutive outcomes folded into one entry.
     pub attempts: Vec<BackendAttempt>,
     pub last_status: Option<u16>,
@@ -316,6 +324,17 @@ impl BackendAttempt {
             format!("{} {request} -> {}", secs(self.at_ms), self.outcome)
         }
     }
+
+    /// The timeline text, without the offset: `GET /metadata/19-7 -> 404 Invalid job_id
+    /// (x37 until +42.1s)`.
+    pub fn summary(&self, request: &str) -> String {
+        let folded = if self.count > 1 {
+            format!(" (x{} until +{:.1}s)", self.count, self.until_ms as f64 / 1000.0)
+        } else {
+            String::new()
+        };
+        format!("{request} -> {}{folded}", self.outcome)
+    }
 }
 
 /// Why the backend could not be asked.
@@ -331,4 +350,16 @@ pub enum BackendProblem {
     /// The forward or the request failed: refused, reset, timed out (the kube text).
     #[serde(rename_all = "camelCase")]
     Unreachable { detail: String, refused: bool, timed_out: bool },
+}
+
+/// One moment of the timeline.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct TimelineEntry {
+    pub at: jiff::Timestamp,
+    /// Milliseconds since the first entry.
+    pub offset_ms: i64,
+    /// Where it comes from: `pod`, `job`, `event`, `log:<role>`, `mongo`, `backend`.
+    pub source: String,
+    pub text: String,
 }

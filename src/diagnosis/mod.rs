@@ -189,6 +189,7 @@ pub(crate) mod fixtures {
             discovery: Collected::Collected(discovery),
             events: Collected::Collected(vec![]),
             backend: Collected::Skipped { reason: "--no-backend".into() },
+            logs: Collected::Collected(vec![]),
             sources: vec![],
         }
     }

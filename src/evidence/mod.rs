@@ -11,6 +11,7 @@ pub mod backend;
 pub mod discovery;
 pub mod events;
 pub mod jobs;
+pub mod logs;
 pub mod pods;
 pub mod portforward;
 pub mod services;
@@ -159,6 +160,8 @@ pub struct Evidence {
     pub events: Collected<Vec<EventFacts>>,
     /// What the backend answers for the id.
     pub backend: Collected<BackendFacts>,
+    /// Logs of the job's, the backend's and the consumer service's pods.
+    pub logs: Collected<Vec<logs::LogSource>>,
     /// How each source went, in the order they were registered.
     pub sources: Vec<SourceStatus>,
 }
@@ -197,7 +200,16 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
     // Warning events are listed once for the namespace, at the same time as discovery,
     // and filtered to the matched objects afterwards: one round trip, off the critical path.
     let events_fut = run_source("events", ctx.deadline, events::fetch_warnings(ctx));
-    let discovery_fut = discovery::discover(ctx);
+    // The job pods' logs are read as soon as discovery has found the pods.
+    let discovery_then_logs = async {
+        let (discovery, sources) = discovery::discover(ctx).await;
+        let targets: Vec<logs::LogTarget> = discovery
+            .get()
+            .map(|d| d.pods.iter().map(|p| logs::LogTarget::of_pod(logs::LogRole::Job, p)).collect())
+            .unwrap_or_default();
+        let logs = read_logs(ctx, targets).await;
+        (discovery, sources, logs)
+    };
     // The backend needs only its Service and endpoints, not the job's pods: it runs beside discovery.
     let backend_fut = async {
         if ctx.settings.backend.target == BackendTarget::Off {
@@ -208,8 +220,9 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
             run_source("backend", ctx.deadline, backend::collect(ctx)).await
         }
     };
-    let ((events_raw, events_status), (discovery, mut sources), (backend, backend_status)) =
-        tokio::join!(events_fut, discovery_fut, backend_fut);
+    let ((events_raw, events_status), (discovery, mut sources, (logs, logs_status)), (backend, backend_status)) =
+        tokio::join!(events_fut, discovery_then_logs, backend_fut);
+    sources.push(logs_status);
 
     let events = match (&discovery, events_raw) {
         (Collected::Collected(d), Collected::Collected(raw)) => {
@@ -231,7 +244,23 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
         discovery,
         events,
         backend,
+        logs,
         sources,
+    }
+}
+
+/// Reads the targets' logs as the `logs` source (skipped with `--no-logs`).
+async fn read_logs(
+    ctx: &TraceContext,
+    targets: Vec<logs::LogTarget>,
+) -> (Collected<Vec<logs::LogSource>>, SourceStatus) {
+    match &ctx.settings.logs {
+        None => {
+            let skipped = Collected::Skipped { reason: "--no-logs".into() };
+            let status = status_of("logs", &skipped, Duration::ZERO);
+            (skipped, status)
+        }
+        Some(s) => run_source("logs", ctx.deadline, async { logs::fetch(ctx, &targets, s).await }).await,
     }
 }
 
