@@ -27,16 +27,17 @@ enum Where {
     Real,
 }
 
-/// A scenario served somewhere, and how to run the plugin against it.
+/// A scenario served somewhere, and how to run the plugin against it. One per case: size is no concern.
+#[allow(clippy::large_enum_variant)]
 enum Served {
     Sandbox { rt: tokio::runtime::Runtime, sandbox: Option<Sandbox>, dir: tempfile::TempDir, kubeconfig: PathBuf },
-    Real(Box<Ctx>),
+    Real(Ctx),
 }
 
 impl Served {
     fn setup(w: Where, scenario: &Scenario) -> Served {
         match w {
-            Where::Real => Served::Real(Box::new(Tier::Real.setup(scenario, Backends::None))),
+            Where::Real => Served::Real(Tier::Real.setup(scenario, Backends::None)),
             Where::Sandbox => {
                 let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
                 let sandbox = rt.block_on(Sandbox::start(scenario.clone())).expect("sandbox starts");
