@@ -110,6 +110,7 @@ fn main() -> ExitCode {
         ("errors::slow_backend_bounded_by_timeout", slow_backend_bounded_by_timeout, true),
         ("unreachable::no_listener_is_connection_refused", no_listener_is_connection_refused, true),
         ("unreachable::no_ready_endpoints", no_ready_endpoints, true),
+        ("unreachable::hang_up_re_resolves_under_wait", hang_up_re_resolves_under_wait, true),
         ("id::dots_stay_one_path_segment", dots_stay_one_path_segment, true),
         ("paths::backend_url_skips_the_forward", backend_url_skips_the_forward, false),
         ("paths::forbidden_port_forward_uses_the_service_proxy", forbidden_port_forward_uses_service_proxy, false),
@@ -456,4 +457,20 @@ fn backend_not_found_names_the_flag(w: Where) -> Result<(), Failed> {
     let (o, v) = served.trace("19-7", &[])?;
     ensure(code(&o) == Some(0), || show(&o))?;
     ensure(finding(&v, "backend-not-found").is_some_and(|f| f["severity"] == "info"), || show(&o))
+}
+
+fn hang_up_re_resolves_under_wait(w: Where) -> Result<(), Failed> {
+    let served = Served::setup(w, &with_routes(json!([{"path": "/metadata/19-7", "status": 200, "hangUp": true}])));
+    let (o, v) = served.trace("19-7", &["--wait", "1500ms", "--interval", "500ms"])?;
+    ensure(code(&o) == Some(1), || show(&o))?;
+    has(&o, &v, "backend-unreachable")?;
+    let a = attempts(&v);
+    ensure(a.iter().map(|a| a["count"].as_u64().unwrap_or(0)).sum::<u64>() >= 2, || show(&o))?;
+    ensure(a.iter().all(|a| a["status"].is_null()), || show(&o))?;
+    if let Served::Sandbox { sandbox: Some(sb), .. } = &served {
+        // a broken forward makes the next attempt resolve the Service and its pod again
+        let endpoint_reads = sb.requests().iter().filter(|r| r.path_and_query.contains("/endpoints/backend")).count();
+        ensure(endpoint_reads >= 2, || format!("endpoints read {endpoint_reads} times"))?;
+    }
+    Ok(())
 }
