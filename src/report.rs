@@ -273,6 +273,9 @@ pub struct BackendFacts {
     /// The base URL of `--backend-url`, without credentials.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// When the first attempt was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_attempt_at: Option<jiff::Timestamp>,
     /// Every attempt, identical consecutive outcomes folded into one entry.
     pub attempts: Vec<BackendAttempt>,
     pub last_status: Option<u16>,
@@ -336,6 +339,17 @@ impl BackendAttempt {
         } else {
             format!("{} {request} -> {}", secs(self.at_ms), self.outcome)
         }
+    }
+
+    /// The timeline text, without the offset: `GET /metadata/19-7 -> 404 Invalid job_id
+    /// (x37 until +42.1s)`.
+    pub fn summary(&self, request: &str) -> String {
+        let folded = if self.count > 1 {
+            format!(" (x{} until +{:.1}s)", self.count, self.until_ms as f64 / 1000.0)
+        } else {
+            String::new()
+        };
+        format!("{request} -> {}{folded}", self.outcome)
     }
 }
 

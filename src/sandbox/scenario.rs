@@ -165,6 +165,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("crashloop-19-7", include_str!("../../scenarios/crashloop-19-7.yaml")),
     ("job-failed-19-7", include_str!("../../scenarios/job-failed-19-7.yaml")),
     ("elsewhere-19-7", include_str!("../../scenarios/elsewhere-19-7.yaml")),
+    ("backend-19-7", include_str!("../../scenarios/backend-19-7.yaml")),
 ];
 
 /// Checks a scenario's internal consistency; returns one line per problem (empty: fine).
