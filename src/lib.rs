@@ -68,6 +68,7 @@ fn assemble(ev: Evidence, findings: Vec<diagnosis::Finding>, verdict: report::Ve
         events: ev.events.get().cloned().unwrap_or_default(),
         labels: d.labels,
         elsewhere: d.elsewhere,
+        mongo: ev.mongo.get().cloned(),
         sources: ev.sources,
         duration_ms,
     }

@@ -177,6 +177,7 @@ pub(crate) mod fixtures {
             started_at: jiff::Timestamp::now(),
             discovery: Collected::Collected(discovery),
             events: Collected::Collected(vec![]),
+            mongo: Collected::Skipped { reason: "--no-mongo".into() },
             sources: vec![],
         }
     }
