@@ -25,7 +25,7 @@ fn main() {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let report = match cli.command {
-        Some(Command::Demo(_demo)) => anyhow::bail!("demo: not wired"),
+        Some(Command::Demo(demo)) => runtime.block_on(jobtrace::sandbox::demo::run(&demo, &cli.trace))?,
         None => {
             let settings = Settings::resolve(cli.job_id.as_deref(), &cli.trace)?;
             runtime.block_on(jobtrace::trace(settings))?

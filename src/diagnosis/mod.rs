@@ -178,6 +178,7 @@ pub(crate) mod fixtures {
             discovery: Collected::Collected(discovery),
             events: Collected::Collected(vec![]),
             mongo: Collected::Skipped { reason: "--no-mongo".into() },
+            logs: Collected::Collected(vec![]),
             sources: vec![],
         }
     }

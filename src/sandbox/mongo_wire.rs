@@ -15,8 +15,8 @@
 //! `$gt`/`$gte`/`$lt`/`$lte`, `$and`, `$or` and `$nor`, on dotted paths. Projections are
 //! top-level inclusion or exclusion. Unsupported operators answer `BadValue` (2).
 //!
-//! Documents are the scenario's Extended JSON; [`shift_dates`] moves their `$date`s by the
-//! scenario's shift, like every other time of a scenario.
+//! Documents are the scenario's Extended JSON (their `$date`s already shifted by the
+//! sandbox's port targets, like every other time of a scenario).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicI32, AtomicI64, Ordering};
@@ -54,49 +54,6 @@ where
     if let Err(e) = conn.run(stream).await {
         tracing::debug!(error = %e, "mongo stand-in: connection ended");
     }
-}
-
-/// Returns `data` with every Extended JSON `$date` moved by `by` (the scenario's shift).
-pub fn shift_dates(data: &MongoData, by: jiff::SignedDuration) -> MongoData {
-    let mut out = data.clone();
-    for collections in out.databases.values_mut() {
-        for docs in collections.values_mut() {
-            docs.iter_mut().for_each(|d| shift_json(d, by));
-        }
-    }
-    out
-}
-
-fn shift_json(value: &mut serde_json::Value, by: jiff::SignedDuration) {
-    use serde_json::Value;
-    match value {
-        Value::Object(map) => {
-            if map.len() == 1 {
-                if let Some(date) = map.get_mut("$date") {
-                    if let Some(shifted) = shift_date(date, by) {
-                        *date = shifted;
-                    }
-                    return;
-                }
-            }
-            map.values_mut().for_each(|v| shift_json(v, by));
-        }
-        Value::Array(items) => items.iter_mut().for_each(|v| shift_json(v, by)),
-        _ => {}
-    }
-}
-
-/// `{"$date": ...}` holds an RFC 3339 string, a number of milliseconds, or `{"$numberLong": "ms"}`.
-fn shift_date(date: &serde_json::Value, by: jiff::SignedDuration) -> Option<serde_json::Value> {
-    use serde_json::Value;
-    let millis = match date {
-        Value::String(s) => s.parse::<jiff::Timestamp>().ok()?.as_millisecond(),
-        Value::Number(n) => n.as_i64()?,
-        Value::Object(m) => m.get("$numberLong")?.as_str()?.parse().ok()?,
-        _ => return None,
-    };
-    let shifted = jiff::Timestamp::from_millisecond(millis).ok()?.checked_add(by).ok()?;
-    Some(Value::String(shifted.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()))
 }
 
 /// The scenario's databases as BSON, and its users.
@@ -1071,24 +1028,6 @@ mod tests {
         let (reply, _) = read_doc(&rest[20..]).unwrap();
         assert!(reply.get_bool("ismaster").unwrap());
         assert_eq!(reply.get_i32("maxWireVersion").unwrap(), MAX_WIRE_VERSION);
-    }
-
-    #[test]
-    fn dates_shift_in_every_form() {
-        let mut d = MongoData::default();
-        let docs = vec![serde_json::json!({
-            "a": {"$date": "2025-11-13T10:00:00Z"},
-            "b": {"$date": {"$numberLong": "1763028000000"}},
-            "c": [{"d": {"$date": 1763028000000i64}}],
-            "e": "2025-11-13T10:00:00Z"
-        })];
-        d.databases.insert("x".into(), [("y".to_string(), docs)].into());
-        let shifted = shift_dates(&d, jiff::SignedDuration::from_hours(1));
-        let doc = &shifted.databases["x"]["y"][0];
-        assert_eq!(doc["a"]["$date"], "2025-11-13T11:00:00.000Z");
-        assert_eq!(doc["b"]["$date"], "2025-11-13T11:00:00.000Z");
-        assert_eq!(doc["c"][0]["d"]["$date"], "2025-11-13T11:00:00.000Z");
-        assert_eq!(doc["e"], "2025-11-13T10:00:00Z");
     }
 
     #[test]
