@@ -8,6 +8,7 @@
 //! give it a stable kebab-case id, add it to [`RULES`], and place its id in
 //! [`CAUSAL_ORDER`] above the findings it explains.
 
+pub mod mongo;
 pub mod pods;
 pub mod sources;
 
@@ -100,6 +101,14 @@ pub const RULES: &[Rule] = &[
     pods::check_pod_failed,
     pods::check_pod_not_ready,
     pods::check_missing_expected_label,
+    mongo::check_job_not_in_mongo,
+    mongo::check_job_id_format_mismatch,
+    mongo::check_consumer_record_missing,
+    mongo::check_job_written_late,
+    mongo::check_mongo_not_found,
+    mongo::check_mongo_unreachable,
+    mongo::check_mongo_auth_failed,
+    mongo::check_mongo_credentials_unreadable,
     sources::check_source_unavailable,
 ];
 
@@ -107,12 +116,22 @@ pub const RULES: &[Rule] = &[
 pub const CAUSAL_ORDER: &[&str] = &[
     "no-pods-found",
     "job-failed",
+    // the records the backend and the consumer service look up (ranked above what the
+    // backend answers about them, e.g. `backend-invalid-job-id`)
+    "job-not-in-mongo",
+    "job-id-format-mismatch",
+    "consumer-record-missing",
     "pod-image-pull-failed",
     "pod-oom-killed",
     "pod-crashlooping",
     "pod-failed",
     "pod-not-ready",
     "missing-expected-label",
+    "mongo-unreachable",
+    "mongo-auth-failed",
+    "mongo-credentials-unreadable",
+    "mongo-not-found",
+    "job-written-late",
     "source-unavailable",
 ];
 
