@@ -73,6 +73,7 @@ fn assemble(ev: Evidence, findings: Vec<diagnosis::Finding>, verdict: report::Ve
         mongo: ev.mongo.get().cloned(),
         logs: ev.logs.get().cloned().unwrap_or_default(),
         timeline,
+        backend: ev.backend.get().cloned(),
         sources: ev.sources,
         duration_ms,
     }

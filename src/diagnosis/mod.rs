@@ -8,6 +8,7 @@
 //! give it a stable kebab-case id, add it to [`RULES`], and place its id in
 //! [`CAUSAL_ORDER`] above the findings it explains.
 
+pub mod backend;
 pub mod mongo;
 pub mod pods;
 pub mod sources;
@@ -109,6 +110,11 @@ pub const RULES: &[Rule] = &[
     mongo::check_mongo_unreachable,
     mongo::check_mongo_auth_failed,
     mongo::check_mongo_credentials_unreadable,
+    backend::check_backend_not_found,
+    backend::check_backend_no_ready_endpoints,
+    backend::check_backend_unreachable,
+    backend::check_backend_invalid_job_id,
+    backend::check_backend_error,
     sources::check_source_unavailable,
 ];
 
@@ -126,12 +132,17 @@ pub const CAUSAL_ORDER: &[&str] = &[
     "pod-crashlooping",
     "pod-failed",
     "pod-not-ready",
+    "backend-no-ready-endpoints",
+    "backend-unreachable",
+    "backend-error",
+    "backend-invalid-job-id",
     "missing-expected-label",
     "mongo-unreachable",
     "mongo-auth-failed",
     "mongo-credentials-unreadable",
     "mongo-not-found",
     "job-written-late",
+    "backend-not-found",
     "source-unavailable",
 ];
 
@@ -198,6 +209,7 @@ pub(crate) mod fixtures {
             events: Collected::Collected(vec![]),
             mongo: Collected::Skipped { reason: "--no-mongo".into() },
             logs: Collected::Collected(vec![]),
+            backend: Collected::Skipped { reason: "--no-backend".into() },
             sources: vec![],
         }
     }

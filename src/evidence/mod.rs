@@ -7,6 +7,7 @@
 //! Adding a source: write `evidence/<name>.rs` with `fetch` + pure extraction, add a
 //! field to [`Evidence`], and run it in [`collect`] through [`run_source`].
 
+pub mod backend;
 pub mod discovery;
 pub mod events;
 pub mod jobs;
@@ -14,6 +15,8 @@ pub mod logs;
 pub mod mongo;
 pub mod mongo_credentials;
 pub mod pods;
+pub mod portforward;
+pub mod services;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -24,8 +27,8 @@ use tokio::time::Instant;
 
 use crate::cluster::Cluster;
 use crate::jobid::JobId;
-use crate::report::{EventFacts, MongoFacts, SourceState, SourceStatus};
-use crate::settings::Settings;
+use crate::report::{BackendFacts, EventFacts, MongoFacts, SourceState, SourceStatus};
+use crate::settings::{BackendTarget, Settings};
 
 /// What one source yielded.
 #[derive(Debug, Clone, PartialEq)]
@@ -161,6 +164,8 @@ pub struct Evidence {
     pub mongo: Collected<MongoFacts>,
     /// Logs of the job's, the backend's and the consumer service's pods.
     pub logs: Collected<Vec<logs::LogSource>>,
+    /// What the backend answers for the id.
+    pub backend: Collected<BackendFacts>,
     /// How each source went, in the order they were registered.
     pub sources: Vec<SourceStatus>,
 }
@@ -209,8 +214,18 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
         let logs = read_logs(ctx, targets).await;
         (discovery, sources, logs)
     };
-    let ((events_raw, events_status), (discovery, mut sources, (logs, logs_status))) =
-        tokio::join!(events_fut, discovery_then_logs);
+    // The backend needs only its Service and endpoints, not the job's pods: it runs beside discovery.
+    let backend_fut = async {
+        if ctx.settings.backend.target == BackendTarget::Off {
+            let skipped = Collected::Skipped { reason: "--no-backend".into() };
+            let status = status_of("backend", &skipped, Duration::ZERO);
+            (skipped, status)
+        } else {
+            run_source("backend", ctx.deadline, backend::collect(ctx)).await
+        }
+    };
+    let ((events_raw, events_status), (discovery, mut sources, (logs, logs_status)), (backend, backend_status)) =
+        tokio::join!(events_fut, discovery_then_logs, backend_fut);
     sources.push(logs_status);
 
     let events = match (&discovery, events_raw) {
@@ -222,6 +237,7 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
         (_, Collected::Skipped { reason }) => Collected::Skipped { reason },
     };
     sources.push(events_status);
+    sources.push(backend_status);
 
     Evidence {
         job_id: ctx.job_id().clone(),
@@ -233,6 +249,7 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
         events,
         mongo: Collected::Skipped { reason: "not wired yet".into() },
         logs,
+        backend,
         sources,
     }
 }
