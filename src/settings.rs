@@ -201,8 +201,8 @@ pub const DEFAULT_MONGO_FIELD: &str = "job_id";
 pub struct MongoSettings {
     /// False with `--no-mongo`.
     pub enabled: bool,
-    /// `--mongo-service`: a Service name and optional port (validated).
-    pub service: Option<String>,
+    /// `--mongo-service NAME[:PORT]`.
+    pub service: Option<ServiceRef>,
     /// `--mongo-uri` / `JOBTRACE_MONGO_URI`; shown redacted.
     pub uri: Option<MongoUri>,
     /// Connect to the URI's hosts as they are (no port-forward).
@@ -316,19 +316,13 @@ impl MongoSettings {
             value: value.to_string(),
             expected,
         };
-        if let Some(svc) = &args.mongo_service {
-            let (name, port) = match svc.split_once(':') {
-                Some((n, p)) => (n, Some(p)),
-                None => (svc.as_str(), None),
+        let service =
+            match &args.mongo_service {
+                Some(svc) => Some(ServiceRef::parse(svc).map_err(|_| {
+                    bad("--mongo-service", svc, "expected NAME or NAME:PORT, e.g. mongo or mongo:27017")
+                })?),
+                None => None,
             };
-            let port_ok = port.is_none_or(|p| match p.parse::<u16>() {
-                Ok(n) => n > 0,
-                Err(_) => is_dns_label(p) && p.len() <= 15 && p.chars().any(|c| c.is_ascii_lowercase()),
-            });
-            if !is_dns_label(name) || !port_ok {
-                return Err(bad("--mongo-service", svc, "expected NAME or NAME:PORT, e.g. mongo or mongo:27017"));
-            }
-        }
         let uri = args.mongo_uri.as_deref().filter(|u| !u.trim().is_empty()).map(MongoUri::parse).transpose()?;
         let secret = match &args.mongo_secret {
             None => None,
@@ -369,7 +363,7 @@ impl MongoSettings {
         }
         Ok(Self {
             enabled: !args.no_mongo,
-            service: args.mongo_service.clone(),
+            service,
             uri,
             direct: args.mongo_direct,
             secret,

@@ -52,7 +52,7 @@ fn ago(from: jiff::Timestamp, to: jiff::Timestamp) -> String {
     humantime::format_duration(std::time::Duration::from_secs(secs as u64)).to_string()
 }
 
-fn searched_line(m: &MongoFacts, cs: &[&MongoCollectionFacts]) -> String {
+fn searched_line(ev: &Evidence, m: &MongoFacts, cs: &[&MongoCollectionFacts]) -> String {
     let places: Vec<String> = cs
         .iter()
         .map(|c| match c.result {
@@ -63,7 +63,7 @@ fn searched_line(m: &MongoFacts, cs: &[&MongoCollectionFacts]) -> String {
     if places.is_empty() {
         format!("no database holds the collections (databases searched: {})", list_or_none(&m.databases))
     } else {
-        format!("searched {} for {} = the id: no document", places.join(", "), m.field)
+        format!("searched {} for {} = {:?}: no document", places.join(", "), m.field, ev.job_id.as_str())
     }
 }
 
@@ -91,7 +91,7 @@ pub fn check_job_not_in_mongo(ev: &Evidence) -> Option<Finding> {
     if any(&jobs, LookupResult::Found) || any(&jobs, LookupResult::FoundInAnotherFormat) {
         return None;
     }
-    let mut evidence = vec![searched_line(m, &jobs)];
+    let mut evidence = vec![searched_line(ev, m, &jobs)];
     let mut detail = format!(
         "No document of job {} in MongoDB: the backend cannot find it and answers as if the id were invalid.",
         ev.job_id
@@ -105,7 +105,7 @@ pub fn check_job_not_in_mongo(ev: &Evidence) -> Option<Finding> {
     }
     let consumers = consumer_collections(m);
     if !consumers.is_empty() && !any(&consumers, LookupResult::Found) {
-        evidence.push(format!("no consumer record either: {}", searched_line(m, &consumers)));
+        evidence.push(format!("no consumer record either: {}", searched_line(ev, m, &consumers)));
     }
     let first = jobs.iter().find(|c| c.result != LookupResult::NoCollection).copied();
     Some(
@@ -189,7 +189,7 @@ pub fn check_consumer_record_missing(ev: &Evidence) -> Option<Finding> {
     let job = jobs.iter().find(|c| c.result == LookupResult::Found)?;
     let mut evidence =
         vec![format!("{}: {} document(s) with {} = {:?}", where_(job), job.count, m.field, ev.job_id.as_str())];
-    evidence.push(searched_line(m, &consumers));
+    evidence.push(searched_line(ev, m, &consumers));
     if let Some(at) = job.written_at {
         evidence.push(format!("the job record was written at {at}, {} before the trace", ago(at, ev.started_at)));
     }

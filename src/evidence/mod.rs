@@ -27,7 +27,7 @@ use tokio::time::Instant;
 
 use crate::cluster::Cluster;
 use crate::jobid::JobId;
-use crate::report::{BackendFacts, EventFacts, MongoFacts, SourceState, SourceStatus};
+use crate::report::{BackendFacts, EventFacts, MongoFacts, MongoStatus, SourceState, SourceStatus};
 use crate::settings::{BackendTarget, Settings};
 
 /// What one source yielded.
@@ -224,8 +224,25 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
             run_source("backend", ctx.deadline, backend::collect(ctx)).await
         }
     };
-    let ((events_raw, events_status), (discovery, mut sources, (logs, logs_status)), (backend, backend_status)) =
-        tokio::join!(events_fut, discovery_then_logs, backend_fut);
+    // MongoDB needs only its Service and credentials: it runs beside discovery too; the
+    // pods' times are compared with its records by the rules afterwards.
+    let mongo_fut = async {
+        if !ctx.settings.mongo.enabled {
+            let skipped = Collected::Skipped { reason: "--no-mongo".into() };
+            let status = status_of("mongo", &skipped, Duration::ZERO);
+            (skipped, status)
+        } else {
+            let (outcome, status) = run_source("mongo", ctx.deadline, mongo::collect(ctx)).await;
+            let status = mongo_status(&outcome, status);
+            (outcome, status)
+        }
+    };
+    let (
+        (events_raw, events_status),
+        (discovery, mut sources, (logs, logs_status)),
+        (backend, backend_status),
+        (mongo, mongo_status),
+    ) = tokio::join!(events_fut, discovery_then_logs, backend_fut, mongo_fut);
     sources.push(logs_status);
 
     let events = match (&discovery, events_raw) {
@@ -238,6 +255,7 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
     };
     sources.push(events_status);
     sources.push(backend_status);
+    sources.push(mongo_status);
 
     Evidence {
         job_id: ctx.job_id().clone(),
@@ -247,7 +265,7 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
         started_at,
         discovery,
         events,
-        mongo: Collected::Skipped { reason: "not wired yet".into() },
+        mongo,
         logs,
         backend,
         sources,
@@ -267,6 +285,24 @@ async fn read_logs(
         }
         Some(s) => run_source("logs", ctx.deadline, async { logs::fetch(ctx, &targets, s).await }).await,
     }
+}
+
+/// The `mongo` source's status: the facts may say it failed past the Service lookup.
+fn mongo_status(outcome: &Collected<MongoFacts>, mut status: SourceStatus) -> SourceStatus {
+    if let Collected::Collected(m) = outcome {
+        match m.status {
+            MongoStatus::Searched => {}
+            MongoStatus::NotFound => {
+                status.status = SourceState::Skipped;
+                status.reason = m.problem.clone();
+            }
+            _ => {
+                status.status = SourceState::Unavailable;
+                status.reason = m.problem.clone();
+            }
+        }
+    }
+    status
 }
 
 #[cfg(test)]

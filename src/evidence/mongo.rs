@@ -21,11 +21,16 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use mongodb::bson::{doc, Bson, Document, Regex};
+use mongodb::options::{ClientOptions, Credential, ServerAddress};
 use mongodb::Client;
 
+use super::mongo_credentials::{self, Credentials};
+use super::portforward::{self, LocalForward};
+use super::services::{self, Detector, ResolveError, ServiceSpec};
+use super::{SourceError, TraceContext};
 use crate::jobid::JobId;
-use crate::report::{DocSummary, LookupResult, MongoCollectionFacts, MongoStatus, OtherFormat};
-use crate::settings::MongoSettings;
+use crate::report::{DocSummary, LookupResult, MongoCollectionFacts, MongoFacts, MongoStatus, OtherFormat};
+use crate::settings::{redact_userinfo, MongoSettings};
 
 /// At most this many documents are read per lookup.
 pub const LOOKUP_LIMIT: i64 = 5;
@@ -33,6 +38,187 @@ pub const LOOKUP_LIMIT: i64 = 5;
 pub const OTHER_ID_FIELDS: [&str; 4] = ["jobId", "jobID", "job", "_id"];
 /// Databases of the server itself, never searched by discovery.
 pub const SYSTEM_DATABASES: [&str; 3] = ["admin", "config", "local"];
+
+/// Floor of every driver timeout, so that a nearly spent deadline still allows one try.
+const MIN_OP_TIMEOUT: Duration = Duration::from_millis(300);
+/// How long a broken connection waits for the forward's error channel to say why.
+const FORWARD_ERROR_GRACE: Duration = Duration::from_millis(500);
+
+/// What a MongoDB Service looks like: port 27017, or `mongo` in its name or app label; a
+/// pod labelled primary is preferred among the ready endpoints.
+pub fn detector() -> Detector {
+    let primary = |k: &str| (k.to_string(), "primary".to_string());
+    Detector {
+        role: "MongoDB".into(),
+        keywords: vec!["mongo".into(), "mongodb".into()],
+        ports: vec![27017],
+        port_names: vec!["mongodb".into(), "mongo".into()],
+        prefer_pod_labels: vec![
+            primary("role"),
+            primary("mongodb-role"),
+            primary("app.kubernetes.io/role"),
+            primary("replicaset-role"),
+        ],
+        flag: "--mongo-service NAME[:PORT] (or --mongo-uri with --mongo-direct)".into(),
+    }
+}
+
+/// The timeout of one driver step: `--request-timeout`, cut to what is left of the run.
+pub fn op_timeout(request_timeout: Duration, left: Duration) -> Duration {
+    request_timeout.min(left.saturating_sub(Duration::from_millis(200))).max(MIN_OP_TIMEOUT)
+}
+
+/// Replaces URI user information and every known secret value in `text`.
+fn scrub(text: &str, secrets: &[String]) -> String {
+    let mut out = redact_userinfo(text);
+    for s in secrets.iter().filter(|s| s.len() >= 3) {
+        out = out.replace(s.as_str(), "***");
+    }
+    out
+}
+
+/// Parses a connection string. Going through a forward, `mongodb+srv://` is read as
+/// `mongodb://` (no DNS lookup: the hosts are replaced anyway). Errors never quote it.
+async fn parse_uri(uri: &str, through_forward: bool) -> Result<ClientOptions, String> {
+    let text = match uri.strip_prefix("mongodb+srv://") {
+        Some(rest) if through_forward => format!("mongodb://{rest}"),
+        _ => uri.to_string(),
+    };
+    ClientOptions::parse(text).await.map_err(|e| {
+        let kind = match e.kind.as_ref() {
+            mongodb::error::ErrorKind::InvalidArgument { .. } => "an invalid argument",
+            mongodb::error::ErrorKind::DnsResolve { .. } => "a DNS lookup that failed",
+            _ => "an error",
+        };
+        format!("the connection string could not be used: the driver reports {kind} (the value is not shown)")
+    })
+}
+
+/// The MongoDB source: resolve, forward, log in, search. Failures past the Service lookup
+/// are facts (`status` + `problem`), so the rules can say what to pass.
+pub async fn collect(ctx: &TraceContext) -> Result<MongoFacts, SourceError> {
+    let s = &ctx.settings.mongo;
+    let limit =
+        op_timeout(ctx.settings.request_timeout, ctx.deadline.saturating_duration_since(tokio::time::Instant::now()));
+    let mut facts = MongoFacts { field: s.field.clone(), credentials: "none".into(), ..Default::default() };
+    let fail = |mut facts: MongoFacts, status: MongoStatus, problem: String| {
+        facts.status = status;
+        facts.problem = Some(problem);
+        Ok(facts)
+    };
+
+    let uri_options = match &s.uri {
+        Some(uri) => {
+            tracing::debug!(uri = %uri, direct = s.direct, "mongo: using the connection string");
+            match parse_uri(uri.expose(), !s.direct).await {
+                Ok(o) => Some(o),
+                Err(problem) => return fail(facts, MongoStatus::Error, format!("--mongo-uri: {problem}")),
+            }
+        }
+        None => None,
+    };
+
+    // Service -> ready pod -> in-process port-forward (unless the URI is reachable as is).
+    let mut forward: Option<LocalForward> = None;
+    let mut pod: Option<(String, u16)> = None;
+    if !s.direct {
+        let spec = ServiceSpec { explicit: s.service.clone(), detector: detector() };
+        let resolved = match services::resolve(ctx, &spec).await {
+            Ok(r) => r,
+            Err(e @ (ResolveError::NotFound { .. } | ResolveError::NoSuchService { .. })) => {
+                return fail(facts, MongoStatus::NotFound, e.to_string());
+            }
+            Err(ResolveError::Source(e)) => return Err(e),
+            Err(e) => return fail(facts, MongoStatus::Unreachable, e.to_string()),
+        };
+        facts.service = Some(format!("{}:{}", resolved.service, resolved.service_port));
+        facts.pod = Some(format!("{}:{}", resolved.pod, resolved.pod_port));
+        facts.choice = resolved.choice.clone();
+        match portforward::forward(&ctx.cluster.client, &resolved.namespace, &resolved.pod, resolved.pod_port, limit)
+            .await
+        {
+            Ok(f) => forward = Some(f),
+            Err(e) => return fail(facts, MongoStatus::Unreachable, e.to_string()),
+        }
+        pod = Some((resolved.pod.clone(), resolved.pod_port));
+    }
+
+    // Credentials: the URI's, else --mongo-secret, else the pod's env, else none.
+    let uri_login = uri_options.as_ref().and_then(|o| o.credential.as_ref()).is_some_and(|c| c.username.is_some());
+    let creds: Credentials = mongo_credentials::resolve(
+        ctx,
+        uri_login,
+        s.secret.as_ref(),
+        pod.as_ref().map(|(p, port)| (p.as_str(), *port)),
+    )
+    .await;
+    facts.credentials = creds.label.clone();
+    facts.credentials_problem = creds.problem.clone();
+    let mut options = match (uri_options, &creds.secret_uri) {
+        (Some(o), _) => o,
+        (None, Some(u)) => match parse_uri(u.expose(), forward.is_some()).await {
+            Ok(o) => o,
+            Err(problem) => return fail(facts, MongoStatus::Error, format!("{}: {problem}", creds.label)),
+        },
+        (None, None) => ClientOptions::default(),
+    };
+    if let Some(login) = &creds.login {
+        options.credential = Some(
+            Credential::builder()
+                .username(login.user.clone())
+                .password(login.password.expose().to_string())
+                .source(login.auth_db.clone().unwrap_or_else(|| "admin".into()))
+                .build(),
+        );
+    }
+    let mut secrets: Vec<String> = options.credential.iter().filter_map(|c| c.password.clone()).collect();
+    secrets.extend(creds.secret_uri.iter().map(|u| u.expose().to_string()));
+    if let Some(f) = &forward {
+        options.hosts = vec![ServerAddress::Tcp { host: "127.0.0.1".into(), port: Some(f.addr().port()) }];
+        options.direct_connection = Some(true);
+        options.repl_set_name = None;
+    }
+    options.server_selection_timeout = Some(limit);
+    options.connect_timeout = Some(limit);
+    options.app_name = Some("kubectl-jobtrace".into());
+    options.max_pool_size = Some(4);
+    options.retry_reads = Some(false);
+    let uri_db = options.default_database.clone();
+    let client = match Client::with_options(options) {
+        Ok(c) => c,
+        Err(e) => return fail(facts, MongoStatus::Error, scrub(&super::one_line(&e.to_string()), &secrets)),
+    };
+
+    let outcome = async {
+        let (databases, from) = choose_databases(&client, s, uri_db.as_deref(), limit).await?;
+        let collections = search(&client, s, &databases, ctx.job_id(), limit).await?;
+        Ok::<_, DriverFailure>((databases, from, collections))
+    }
+    .await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), client.shutdown().immediate(true)).await;
+    match outcome {
+        Ok((databases, from, collections)) => {
+            facts.databases = databases;
+            facts.database_from = from.to_string();
+            facts.collections = collections;
+            Ok(facts)
+        }
+        Err(mut failure) => {
+            // A stream that broke inside the pod says why on its error channel.
+            if failure.status == MongoStatus::Unreachable {
+                if let Some(fe) = match &forward {
+                    Some(f) => f.error_within(FORWARD_ERROR_GRACE).await,
+                    None => None,
+                } {
+                    failure.message = fe.to_string();
+                }
+            }
+            let problem = scrub(&failure.message, &secrets);
+            tracing::debug!(status = ?failure.status, problem = %problem, "mongo: failed");
+            fail(facts, failure.status, problem)
+        }
+    }
+}
 
 // ---------------------------------------------------------------------------------------
 // filters (pure)
@@ -378,6 +564,31 @@ mod tests {
 
     fn id(s: &str) -> JobId {
         JobId::parse(s).unwrap()
+    }
+
+    #[test]
+    fn timeouts_follow_the_settings_and_the_deadline() {
+        let s = Duration::from_secs;
+        assert_eq!(op_timeout(s(10), s(30)), s(10));
+        assert_eq!(op_timeout(s(10), s(3)), Duration::from_millis(2800));
+        assert_eq!(op_timeout(s(10), Duration::ZERO), MIN_OP_TIMEOUT);
+    }
+
+    #[test]
+    fn scrubbing_removes_uris_and_known_values() {
+        let secrets = vec!["hunter2".to_string()];
+        assert_eq!(
+            scrub("connect mongodb://root:hunter2@127.0.0.1:1/: refused; password hunter2", &secrets),
+            "connect mongodb://***@127.0.0.1:1/: refused; password ***"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_bad_uri_is_never_quoted() {
+        let err = parse_uri("mongodb://root:hunter2@h:99999999/?w=bogus&x", true).await.unwrap_err();
+        assert!(!err.contains("hunter2") && !err.contains("root"), "{err}");
+        let ok = parse_uri("mongodb+srv://u:p@cluster.example/panda", true).await.unwrap();
+        assert_eq!(ok.default_database.as_deref(), Some("panda"));
     }
 
     #[test]
