@@ -83,6 +83,33 @@ pub struct TraceArgs {
     /// Log what the tool does to stderr (-v info, -vv debug, -vvv trace).
     #[arg(short = 'v', long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+
+    #[command(flatten)]
+    pub logs: LogArgs,
+}
+
+/// Which logs are read, and where the consumer service is.
+#[derive(Debug, Clone, Default, Args)]
+pub struct LogArgs {
+    /// Read logs this far back, e.g. 1h or 30m (sent to the API as sinceSeconds; default 1h).
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub since: Option<String>,
+
+    /// Read at most this many lines per container (sent to the API as tailLines; default 2000).
+    #[arg(long, global = true, value_name = "LINES")]
+    pub tail: Option<u32>,
+
+    /// How many container logs are read at once (default 8).
+    #[arg(long, global = true, value_name = "N")]
+    pub log_concurrency: Option<usize>,
+
+    /// Do not read any logs.
+    #[arg(long, global = true)]
+    pub no_logs: bool,
+
+    /// The consumer service's Service name (default: auto-detect one named or labelled `consumer`).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub consumer_service: Option<String>,
 }
 
 /// Subcommands.

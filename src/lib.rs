@@ -15,6 +15,7 @@ pub mod render;
 pub mod report;
 pub mod sandbox;
 pub mod settings;
+pub mod timeline;
 
 use std::sync::Arc;
 
@@ -56,6 +57,7 @@ pub async fn trace_with(cluster: Cluster, settings: Settings, deadline: tokio::t
 
 fn assemble(ev: Evidence, findings: Vec<diagnosis::Finding>, verdict: report::Verdict, duration_ms: u64) -> Report {
     let d = ev.discovery.get().cloned().unwrap_or_default();
+    let timeline = timeline::build(&ev);
     Report {
         schema_version: SCHEMA_VERSION,
         job_id: ev.job_id.to_string(),
@@ -69,6 +71,8 @@ fn assemble(ev: Evidence, findings: Vec<diagnosis::Finding>, verdict: report::Ve
         events: ev.events.get().cloned().unwrap_or_default(),
         labels: d.labels,
         elsewhere: d.elsewhere,
+        logs: ev.logs.get().cloned().unwrap_or_default(),
+        timeline,
         sources: ev.sources,
         duration_ms,
     }

@@ -35,7 +35,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let report = match cli.command {
         Some(Command::Completion(args)) => return run_completion(&args),
-        Some(Command::Demo(_demo)) => anyhow::bail!("demo: not wired"),
+        Some(Command::Demo(demo)) => runtime.block_on(jobtrace::sandbox::demo::run(&demo, &cli.trace))?,
         None => {
             let settings = Settings::resolve(cli.job_id.as_deref(), &cli.trace)?;
             runtime.block_on(jobtrace::trace(settings))?

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnosis::Finding;
+use crate::evidence::logs::LogSource;
 
 /// Bumped on any incompatible change of the JSON form.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -36,6 +37,10 @@ pub struct Report {
     /// When nothing matched in the namespace: where the id was found instead.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub elsewhere: Vec<ElsewhereHit>,
+    /// Container logs read, with the lines that name the id.
+    pub logs: Vec<LogSource>,
+    /// Everything that happened, across layers, oldest first.
+    pub timeline: Vec<TimelineEntry>,
     /// How each evidence source went.
     pub sources: Vec<SourceStatus>,
     /// Wall time of the whole trace.
@@ -208,4 +213,16 @@ pub enum SourceState {
     Collected,
     Unavailable,
     Skipped,
+}
+
+/// One moment of the timeline.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct TimelineEntry {
+    pub at: jiff::Timestamp,
+    /// Milliseconds since the first entry.
+    pub offset_ms: i64,
+    /// Where it comes from: `pod`, `job`, `event`, `log:<role>`, `mongo`, `backend`.
+    pub source: String,
+    pub text: String,
 }

@@ -177,6 +177,7 @@ pub(crate) mod fixtures {
             started_at: jiff::Timestamp::now(),
             discovery: Collected::Collected(discovery),
             events: Collected::Collected(vec![]),
+            logs: Collected::Collected(vec![]),
             sources: vec![],
         }
     }

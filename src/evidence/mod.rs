@@ -10,6 +10,7 @@
 pub mod discovery;
 pub mod events;
 pub mod jobs;
+pub mod logs;
 pub mod pods;
 
 use std::future::Future;
@@ -154,6 +155,8 @@ pub struct Evidence {
     pub discovery: Collected<discovery::Discovery>,
     /// Warning events of the matched pods and Jobs.
     pub events: Collected<Vec<EventFacts>>,
+    /// Logs of the job's, the backend's and the consumer service's pods.
+    pub logs: Collected<Vec<logs::LogSource>>,
     /// How each source went, in the order they were registered.
     pub sources: Vec<SourceStatus>,
 }
@@ -192,8 +195,19 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
     // Warning events are listed once for the namespace, at the same time as discovery,
     // and filtered to the matched objects afterwards: one round trip, off the critical path.
     let events_fut = run_source("events", ctx.deadline, events::fetch_warnings(ctx));
-    let discovery_fut = discovery::discover(ctx);
-    let ((events_raw, events_status), (discovery, mut sources)) = tokio::join!(events_fut, discovery_fut);
+    // The job pods' logs are read as soon as discovery has found the pods.
+    let discovery_then_logs = async {
+        let (discovery, sources) = discovery::discover(ctx).await;
+        let targets: Vec<logs::LogTarget> = discovery
+            .get()
+            .map(|d| d.pods.iter().map(|p| logs::LogTarget::of_pod(logs::LogRole::Job, p)).collect())
+            .unwrap_or_default();
+        let logs = read_logs(ctx, targets).await;
+        (discovery, sources, logs)
+    };
+    let ((events_raw, events_status), (discovery, mut sources, (logs, logs_status))) =
+        tokio::join!(events_fut, discovery_then_logs);
+    sources.push(logs_status);
 
     let events = match (&discovery, events_raw) {
         (Collected::Collected(d), Collected::Collected(raw)) => {
@@ -213,7 +227,23 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
         started_at,
         discovery,
         events,
+        logs,
         sources,
+    }
+}
+
+/// Reads the targets' logs as the `logs` source (skipped with `--no-logs`).
+async fn read_logs(
+    ctx: &TraceContext,
+    targets: Vec<logs::LogTarget>,
+) -> (Collected<Vec<logs::LogSource>>, SourceStatus) {
+    match &ctx.settings.logs {
+        None => {
+            let skipped = Collected::Skipped { reason: "--no-logs".into() };
+            let status = status_of("logs", &skipped, Duration::ZERO);
+            (skipped, status)
+        }
+        Some(s) => run_source("logs", ctx.deadline, async { logs::fetch(ctx, &targets, s).await }).await,
     }
 }
 

@@ -181,6 +181,42 @@ pub fn render(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> 
         writeln!(out, "{t}")?;
     }
 
+    let hits: Vec<_> = r.logs.iter().filter(|l| !l.hits.is_empty()).collect();
+    if !hits.is_empty() {
+        writeln!(out, "\n{}", style.bold(&format!("LOG LINES NAMING {}", r.job_id)))?;
+        for l in hits {
+            writeln!(
+                out,
+                "{} {}/{}{}{}",
+                l.role.as_str(),
+                l.pod,
+                l.container,
+                if l.previous { " (previous)" } else { "" },
+                if l.truncated { " (newest kept)" } else { "" }
+            )?;
+            for h in &l.hits {
+                let paint = match h.level {
+                    crate::evidence::logs::LogLevel::Error => Paint::new().red(),
+                    crate::evidence::logs::LogLevel::Warn => Paint::new().yellow(),
+                    crate::evidence::logs::LogLevel::Info => Paint::new(),
+                };
+                let at = h.at.map(|t| t.strftime("%H:%M:%S%.3f").to_string()).unwrap_or_else(|| "-".into());
+                writeln!(out, "   {at} {}", style.paint(&h.text, paint))?;
+            }
+        }
+    }
+
+    if !r.timeline.is_empty() {
+        writeln!(out, "\n{}", style.bold("TIMELINE"))?;
+        let shown = if style.wide { r.timeline.len() } else { TIMELINE_ROWS.min(r.timeline.len()) };
+        if shown < r.timeline.len() {
+            writeln!(out, "   ({} earlier entries in -o wide / -o json)", r.timeline.len() - shown)?;
+        }
+        for e in &r.timeline[r.timeline.len() - shown..] {
+            writeln!(out, "   {:>9}  {:<12} {}", offset(e.offset_ms), e.source, e.text)?;
+        }
+    }
+
     let troubled: Vec<_> = r.sources.iter().filter(|s| s.status != SourceState::Collected).collect();
     if style.wide || !troubled.is_empty() {
         writeln!(out, "\n{}", style.bold("SOURCES"))?;
@@ -201,6 +237,18 @@ pub fn render(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> 
         writeln!(out, "{t}")?;
     }
     writeln!(out, "\ntraced in {}ms", r.duration_ms)
+}
+
+/// Timeline rows shown by the plain table (the newest).
+const TIMELINE_ROWS: usize = 25;
+
+/// `+1.105s`, `+42.154s`, `+3m02s`.
+fn offset(ms: i64) -> String {
+    if ms < 120_000 {
+        format!("+{}.{:03}s", ms / 1000, ms % 1000)
+    } else {
+        format!("+{}m{:02}s", ms / 60_000, (ms / 1000) % 60)
+    }
 }
 
 fn table(header: Vec<&str>) -> Table {
@@ -224,6 +272,13 @@ pub fn age(t: Option<jiff::Timestamp>, now: jiff::Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn offsets() {
+        assert_eq!(offset(1105), "+1.105s");
+        assert_eq!(offset(42_154), "+42.154s");
+        assert_eq!(offset(182_000), "+3m02s");
+    }
 
     #[test]
     fn ages_like_kubectl() {

@@ -159,7 +159,93 @@ impl Scenario {
 }
 
 /// Built-in scenarios shipped in the binary (used by `demo` and the fast tests).
-pub const BUILTIN: &[(&str, &str)] = &[("incident-19-7", include_str!("../../scenarios/incident-19-7.yaml"))];
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("incident-19-7", include_str!("../../scenarios/incident-19-7.yaml")),
+    ("healthy-19-7", include_str!("../../scenarios/healthy-19-7.yaml")),
+    ("crashloop-19-7", include_str!("../../scenarios/crashloop-19-7.yaml")),
+    ("job-failed-19-7", include_str!("../../scenarios/job-failed-19-7.yaml")),
+    ("elsewhere-19-7", include_str!("../../scenarios/elsewhere-19-7.yaml")),
+];
+
+/// Checks a scenario's internal consistency; returns one line per problem (empty: fine).
+///
+/// Every object has `apiVersion`, `kind` and `metadata.name` (and a namespace when the kind is
+/// namespaced), is of a kind the sandbox serves, is not duplicated, and lives in a namespace
+/// the scenario declares; every `ports` entry names an existing pod; every log key
+/// (`namespace/pod/container`) names an existing container; `forbidden` names known resources.
+pub fn validate(scenario: &Scenario) -> Vec<String> {
+    use crate::sandbox::store::{resource_type_of, RESOURCES};
+    use std::collections::BTreeSet;
+
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut pods: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let namespaces: BTreeSet<&str> = scenario
+        .objects
+        .iter()
+        .filter(|o| o["kind"] == "Namespace")
+        .filter_map(|o| o["metadata"]["name"].as_str())
+        .collect();
+    for (i, object) in scenario.objects.iter().enumerate() {
+        let api_version = object["apiVersion"].as_str().unwrap_or_default();
+        let kind = object["kind"].as_str().unwrap_or_default();
+        let name = object["metadata"]["name"].as_str().unwrap_or_default();
+        let namespace = object["metadata"]["namespace"].as_str().unwrap_or_default();
+        let what = format!("object #{i} ({kind} {namespace}/{name})");
+        if api_version.is_empty() || kind.is_empty() || name.is_empty() {
+            problems.push(format!("{what}: apiVersion, kind and metadata.name are required"));
+            continue;
+        }
+        let Some(rt) = resource_type_of(api_version, kind) else {
+            problems.push(format!("{what}: {api_version} {kind} is not served by the sandbox"));
+            continue;
+        };
+        if rt.namespaced && namespace.is_empty() {
+            problems.push(format!("{what}: a {kind} needs metadata.namespace"));
+        }
+        if rt.namespaced && !namespace.is_empty() && !namespaces.contains(namespace) {
+            problems.push(format!("{what}: namespace {namespace:?} has no Namespace object"));
+        }
+        if !seen.insert((kind, namespace, name)) {
+            problems.push(format!("{what}: duplicate object"));
+        }
+        if kind == "Pod" {
+            let containers = ["containers", "initContainers"]
+                .iter()
+                .filter_map(|key| object["spec"][*key].as_array())
+                .flatten()
+                .filter_map(|c| c["name"].as_str().map(str::to_string))
+                .collect();
+            pods.insert(format!("{namespace}/{name}"), containers);
+        }
+    }
+    for port in &scenario.ports {
+        if !pods.contains_key(&port.pod) {
+            problems.push(format!("ports: pod {:?} (port {}) does not exist", port.pod, port.port));
+        }
+    }
+    for key in scenario.logs.keys() {
+        let parts: Vec<&str> = key.split('/').collect();
+        let [namespace, pod, container] = parts.as_slice() else {
+            problems.push(format!("logs: key {key:?} is not namespace/pod/container"));
+            continue;
+        };
+        match pods.get(&format!("{namespace}/{pod}")) {
+            None => problems.push(format!("logs: pod {namespace}/{pod} does not exist")),
+            Some(containers) if !containers.iter().any(|c| c == container) => {
+                problems.push(format!("logs: pod {namespace}/{pod} has no container {container:?}"))
+            }
+            Some(_) => {}
+        }
+    }
+    for resource in &scenario.forbidden {
+        let base = resource.split('/').next().unwrap_or_default();
+        if !RESOURCES.iter().any(|r| r.plural == base) {
+            problems.push(format!("forbidden: unknown resource {resource:?}"));
+        }
+    }
+    problems
+}
 
 #[cfg(test)]
 mod tests {
@@ -171,6 +257,41 @@ mod tests {
             let s = Scenario::builtin(name).unwrap();
             assert_eq!(&s.name, name);
             assert!(!s.objects.is_empty());
+        }
+    }
+
+    #[test]
+    fn builtin_scenarios_are_consistent() {
+        for (name, _) in BUILTIN {
+            let problems = validate(&Scenario::builtin(name).unwrap());
+            assert!(problems.is_empty(), "{name}: {problems:#?}");
+        }
+    }
+
+    #[test]
+    fn validate_reports_dangling_references() {
+        let mut s = Scenario::builtin("incident-19-7").unwrap();
+        s.objects.push(serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"namespace": "panda"}}));
+        s.objects.push(serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "namespace": "panda"}}));
+        s.objects.push(
+            serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "nowhere"}}),
+        );
+        s.logs.insert("panda/mongo-0/sidecar".into(), ContainerLogs::default());
+        s.logs.insert("panda/ghost/c".into(), ContainerLogs::default());
+        s.ports.push(PortTarget { pod: "panda/ghost".into(), port: 1, answer: PortAnswer::Refused {} });
+        s.forbidden.push("widgets".into());
+        let problems = validate(&s);
+        assert_eq!(problems.len(), 7, "{problems:#?}");
+        for needle in [
+            "metadata.name are required",
+            "not served",
+            "no Namespace object",
+            "no container \"sidecar\"",
+            "logs: pod panda/ghost does not exist",
+            "panda/ghost\" (port 1)",
+            "widgets",
+        ] {
+            assert!(problems.iter().any(|p| p.contains(needle)), "{needle}: {problems:#?}");
         }
     }
 }
