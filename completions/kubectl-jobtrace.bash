@@ -41,7 +41,7 @@ _kubectl__jobtrace() {
 
     case "${cmd}" in
         kubectl__jobtrace)
-            opts="-n -l -o -v -h -V --namespace --context --kubeconfig --selector --label-key --name-pattern --output --color --request-timeout --timeout --verbose --help --version demo completion help"
+            opts="-n -l -o -v -h -V --namespace --context --kubeconfig --selector --label-key --name-pattern --output --color --request-timeout --timeout --verbose --since --tail --log-concurrency --no-logs --consumer-service --help --version demo completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -110,6 +110,22 @@ _kubectl__jobtrace() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tail)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --consumer-service)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -118,7 +134,7 @@ _kubectl__jobtrace() {
             return 0
             ;;
         kubectl__jobtrace__subcmd__completion)
-            opts="-n -l -o -v -h --install --namespace --context --kubeconfig --selector --label-key --name-pattern --output --color --request-timeout --timeout --verbose --help bash zsh fish powershell"
+            opts="-n -l -o -v -h --install --namespace --context --kubeconfig --selector --label-key --name-pattern --output --color --request-timeout --timeout --verbose --since --tail --log-concurrency --no-logs --consumer-service --help bash zsh fish powershell"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -194,6 +210,22 @@ _kubectl__jobtrace() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tail)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --consumer-service)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -202,7 +234,7 @@ _kubectl__jobtrace() {
             return 0
             ;;
         kubectl__jobtrace__subcmd__demo)
-            opts="-n -l -o -v -h --scenario --id --namespace --context --kubeconfig --selector --label-key --name-pattern --output --color --request-timeout --timeout --verbose --help"
+            opts="-n -l -o -v -h --scenario --id --namespace --context --kubeconfig --selector --label-key --name-pattern --output --color --request-timeout --timeout --verbose --since --tail --log-concurrency --no-logs --consumer-service --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -276,6 +308,22 @@ _kubectl__jobtrace() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tail)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --consumer-service)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

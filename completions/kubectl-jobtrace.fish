@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_jobtrace_global_optspecs
-    string join \n n/namespace= context= kubeconfig= l/selector= label-key= name-pattern= o/output= color= request-timeout= timeout= v/verbose h/help V/version
+    string join \n n/namespace= context= kubeconfig= l/selector= label-key= name-pattern= o/output= color= request-timeout= timeout= v/verbose since= tail= log-concurrency= no-logs consumer-service= h/help V/version
 end
 
 function __fish_kubectl_jobtrace_needs_command
@@ -39,7 +39,12 @@ always\t'Always colour'
 never\t'Never colour'"
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -l request-timeout -d 'Timeout of one API request, e.g. 5s' -r
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -l timeout -d 'Timeout of the whole trace, e.g. 30s (sources not done by then are reported as unavailable)' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -l since -d 'Read logs this far back, e.g. 1h or 30m (sent to the API as sinceSeconds; default 1h)' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -l tail -d 'Read at most this many lines per container (sent to the API as tailLines; default 2000)' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -l log-concurrency -d 'How many container logs are read at once (default 8)' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -l consumer-service -d 'The consumer service\'s Service name (default: auto-detect one named or labelled `consumer`)' -r
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -s v -l verbose -d 'Log what the tool does to stderr (-v info, -vv debug, -vvv trace)'
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -l no-logs -d 'Do not read any logs'
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -s V -l version -d 'Print version'
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -a "demo" -d 'Run a trace against the built-in sandbox of incident 19-7 (no cluster needed)'
@@ -62,7 +67,12 @@ always\t'Always colour'
 never\t'Never colour'"
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand demo" -l request-timeout -d 'Timeout of one API request, e.g. 5s' -r
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand demo" -l timeout -d 'Timeout of the whole trace, e.g. 30s (sources not done by then are reported as unavailable)' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand demo" -l since -d 'Read logs this far back, e.g. 1h or 30m (sent to the API as sinceSeconds; default 1h)' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand demo" -l tail -d 'Read at most this many lines per container (sent to the API as tailLines; default 2000)' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand demo" -l log-concurrency -d 'How many container logs are read at once (default 8)' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand demo" -l consumer-service -d 'The consumer service\'s Service name (default: auto-detect one named or labelled `consumer`)' -r
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand demo" -s v -l verbose -d 'Log what the tool does to stderr (-v info, -vv debug, -vvv trace)'
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand demo" -l no-logs -d 'Do not read any logs'
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -l install -d 'Install the `kubectl_complete-jobtrace` helper kubectl\'s completion runs: beside this plugin\'s executable on PATH (e.g. Krew\'s bin folder), or in DIR' -r -f -a "(__fish_complete_directories)"
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -s n -l namespace -d 'Namespace to trace in (default: the context\'s namespace, else `default`)' -r
@@ -80,7 +90,12 @@ always\t'Always colour'
 never\t'Never colour'"
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -l request-timeout -d 'Timeout of one API request, e.g. 5s' -r
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -l timeout -d 'Timeout of the whole trace, e.g. 30s (sources not done by then are reported as unavailable)' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -l since -d 'Read logs this far back, e.g. 1h or 30m (sent to the API as sinceSeconds; default 1h)' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -l tail -d 'Read at most this many lines per container (sent to the API as tailLines; default 2000)' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -l log-concurrency -d 'How many container logs are read at once (default 8)' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -l consumer-service -d 'The consumer service\'s Service name (default: auto-detect one named or labelled `consumer`)' -r
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -s v -l verbose -d 'Log what the tool does to stderr (-v info, -vv debug, -vvv trace)'
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -l no-logs -d 'Do not read any logs'
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand help; and not __fish_seen_subcommand_from demo completion help" -f -a "demo" -d 'Run a trace against the built-in sandbox of incident 19-7 (no cluster needed)'
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand help; and not __fish_seen_subcommand_from demo completion help" -f -a "completion" -d 'Print a shell completion script, or install the helper behind `kubectl jobtrace <TAB>`'

@@ -1,25 +1,44 @@
 //! Completion end to end: the committed scripts under `completions/` match what the
 //! binary generates; the bash script works in a real bash; and kubectl's own plugin
 //! completion (`kubectl __complete jobtrace ...`, the real /usr/bin/kubectl) reaches the
-//! helper installed by `completion --install` and gets flags, formats, and (from a
-//! cluster) namespaces and job ids.
+//! helper installed by `completion --install` and gets flags, formats, and, from a
+//! cluster (the sandbox, and each tier of `support`), namespaces and job ids.
+
+mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, ExitCode, Output};
 use std::time::{Duration, Instant};
 
 use jobtrace::cli::CompletionShell;
 use jobtrace::completion;
+use jobtrace::sandbox::scenario::Scenario;
+use jobtrace::sandbox::Sandbox;
+use libtest_mimic::Failed;
+use support::suite::{ensure, PureCase, TierCase};
+use support::{show, Backends, Ctx, Tier, User};
 
 const KUBECTL: &str = "/usr/bin/kubectl";
 const BIN: &str = env!("CARGO_BIN_EXE_kubectl-jobtrace");
+
+fn main() -> ExitCode {
+    let pure: &[(&str, PureCase)] = &[
+        ("scripts::committed_scripts_are_current", committed_completion_scripts_are_current),
+        ("scripts::bash_completes_subcommands_flags_and_values", bash_script_completes_subcommands_flags_and_values),
+        ("kubectl::output_formats_with_descriptions", kubectl_completes_output_formats_with_descriptions),
+        ("kubectl::flags_and_subcommands_without_a_cluster", kubectl_completes_flags_and_subcommands_without_a_cluster),
+        ("kubectl::nothing_when_the_cluster_is_silent", kubectl_falls_back_to_nothing_when_the_cluster_is_silent),
+        ("kubectl::sandbox_namespaces_and_job_ids", kubectl_completes_from_the_sandbox),
+    ];
+    let tiered: &[(&str, TierCase)] = &[("kubectl::namespaces_and_job_ids", kubectl_completes_from_a_tier)];
+    support::suite::run(pure, tiered)
+}
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-#[test]
-fn committed_completion_scripts_are_current() {
+fn committed_completion_scripts_are_current() -> Result<(), Failed> {
     let bless = std::env::var_os("JOBTRACE_BLESS").is_some();
     let mut stale = Vec::new();
     for shell in [CompletionShell::Bash, CompletionShell::Zsh, CompletionShell::Fish, CompletionShell::Powershell] {
@@ -33,12 +52,13 @@ fn committed_completion_scripts_are_current() {
             }
         }
     }
-    assert!(
-        stale.is_empty(),
-        "stale completion scripts (the CLI changed): {}\nrefresh them with `JOBTRACE_BLESS=1 cargo test --test completion` \
-         (or `kubectl-jobtrace completion SHELL > completions/FILE`) and commit them",
-        stale.join(", ")
-    );
+    ensure(stale.is_empty(), || {
+        format!(
+            "stale completion scripts (the CLI changed): {}\nrefresh them with `JOBTRACE_BLESS=1 cargo test --test \
+             completion` (or `kubectl-jobtrace completion SHELL > completions/FILE`) and commit them",
+            stale.join(", ")
+        )
+    })
 }
 
 /// Runs the committed bash script the way bash's programmable completion does and
@@ -65,8 +85,11 @@ printf '%s\n' "${COMPREPLY[@]}"
     String::from_utf8_lossy(&out.stdout).lines().filter(|l| !l.is_empty()).map(str::to_string).collect()
 }
 
-#[test]
-fn bash_script_completes_subcommands_flags_and_values() {
+fn bash_script_completes_subcommands_flags_and_values() -> Result<(), Failed> {
+    let top = bash_complete(&["kubectl-jobtrace", ""]);
+    for sub in ["demo", "completion", "help", "--namespace", "-o"] {
+        assert!(top.iter().any(|c| c == sub), "{sub} missing from {top:?}");
+    }
     assert_eq!(bash_complete(&["kubectl-jobtrace", "d"]), ["demo"]);
     assert_eq!(bash_complete(&["kubectl-jobtrace", "comp"]), ["completion"]);
     assert_eq!(bash_complete(&["kubectl-jobtrace", "-o", ""]), ["table", "wide", "json", "yaml"]);
@@ -74,6 +97,7 @@ fn bash_script_completes_subcommands_flags_and_values() {
     // after a subcommand (broken upstream for hyphenated bin names, fixed in completion.rs)
     assert_eq!(bash_complete(&["kubectl-jobtrace", "completion", "z"]), ["zsh"]);
     assert_eq!(bash_complete(&["kubectl-jobtrace", "demo", "--sc"]), ["--scenario"]);
+    Ok(())
 }
 
 /// A PATH folder holding the plugin (a link to the test binary) and the helper placed by
@@ -119,7 +143,7 @@ impl PluginPath {
 
 /// Candidate values and the directive line of kubectl's answer.
 fn parse(out: &Output) -> (Vec<(String, String)>, String) {
-    assert!(out.status.success(), "kubectl failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "kubectl failed: {}", show(out));
     let text = String::from_utf8_lossy(&out.stdout);
     let mut lines: Vec<&str> = text.lines().collect();
     let directive = lines.pop().unwrap_or_default().to_string();
@@ -149,16 +173,7 @@ fn values(c: &[(String, String)]) -> Vec<&str> {
     c.iter().map(|(v, _)| v.as_str()).collect()
 }
 
-fn have_kubectl() -> bool {
-    Path::new(KUBECTL).exists()
-}
-
-#[test]
-fn kubectl_completes_output_formats_with_descriptions() {
-    if !have_kubectl() {
-        eprintln!("skipped: no {KUBECTL}");
-        return;
-    }
+fn kubectl_completes_output_formats_with_descriptions() -> Result<(), Failed> {
     let plugin = PluginPath::new();
     let (out, _) = plugin.kubectl_complete(None, &["-o", ""]);
     let (candidates, directive) = parse(&out);
@@ -167,14 +182,10 @@ fn kubectl_completes_output_formats_with_descriptions() {
     assert_eq!(directive, ":4");
     let (out, _) = plugin.kubectl_complete(None, &["--color", "n"]);
     assert_eq!(values(&parse(&out).0), ["never"]);
+    Ok(())
 }
 
-#[test]
-fn kubectl_completes_flags_and_subcommands_without_a_cluster_and_quietly() {
-    if !have_kubectl() {
-        eprintln!("skipped: no {KUBECTL}");
-        return;
-    }
+fn kubectl_completes_flags_and_subcommands_without_a_cluster() -> Result<(), Failed> {
     let plugin = PluginPath::new();
     let (out, _) = plugin.kubectl_complete(None, &["--name"]);
     let (candidates, directive) = parse(&out);
@@ -193,14 +204,10 @@ fn kubectl_completes_flags_and_subcommands_without_a_cluster_and_quietly() {
     assert!(candidates.is_empty(), "{candidates:?}");
     assert_eq!(directive, ":4");
     assert_quiet(&out);
+    Ok(())
 }
 
-#[test]
-fn kubectl_falls_back_to_nothing_when_the_cluster_does_not_answer() {
-    if !have_kubectl() {
-        eprintln!("skipped: no {KUBECTL}");
-        return;
-    }
+fn kubectl_falls_back_to_nothing_when_the_cluster_is_silent() -> Result<(), Failed> {
     // a server that accepts connections and never answers
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -238,4 +245,77 @@ fn kubectl_falls_back_to_nothing_when_the_cluster_does_not_answer() {
     let (out, _) = plugin.kubectl_complete(Some(&kubeconfig), &["--context", ""]);
     assert_eq!(values(&parse(&out).0), ["silent"]);
     drop(listener);
+    Ok(())
+}
+
+/// What a cluster serving the incident scenario must complete, whatever serves it.
+/// `panda` is the real name of the scenario's `panda` namespace there; `newest_first`
+/// when creation times are the scenario's (the sandbox), not the seeding order.
+fn check_cluster_completion(kubeconfig: &Path, panda: &str, staging: &str, newest_first: bool) -> Result<(), Failed> {
+    let plugin = PluginPath::new();
+
+    // -n: the cluster's namespaces
+    let (out, _) = plugin.kubectl_complete(Some(kubeconfig), &["-n", ""]);
+    let (candidates, directive) = parse(&out);
+    let names = values(&candidates);
+    ensure(names.contains(&panda) && names.contains(&staging), || format!("namespaces: {candidates:?}"))?;
+    ensure(directive == ":4", || format!("directive {directive}"))?;
+    assert_quiet(&out);
+    let prefix = &panda[..3];
+    let (out, _) = plugin.kubectl_complete(Some(kubeconfig), &["--namespace", prefix]);
+    let (candidates, _) = parse(&out);
+    ensure(values(&candidates).iter().all(|n| n.starts_with(prefix)) && values(&candidates).contains(&panda), || {
+        format!("namespaces by prefix {prefix}: {candidates:?}")
+    })?;
+
+    // the job id: label values and ids in names, in the namespace typed
+    let (out, _) = plugin.kubectl_complete(Some(kubeconfig), &["-n", panda, ""]);
+    let (candidates, directive) = parse(&out);
+    let ids: Vec<&str> =
+        values(&candidates).into_iter().filter(|v| !["demo", "completion", "help"].contains(v)).collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    ensure(sorted == ["119-7", "19-7", "19-70", "20-1"], || format!("job ids in {panda}: {candidates:?}"))?;
+    if newest_first {
+        ensure(ids == ["19-7", "20-1", "119-7", "19-70"], || format!("not newest first: {ids:?}"))?;
+    }
+    let incident = candidates.iter().find(|(v, _)| v == "19-7").map(|(_, d)| d.as_str()).unwrap_or_default();
+    ensure(incident.starts_with("2 Jobs, 2 pods"), || format!("19-7's description: {incident:?}"))?;
+    ensure(values(&candidates).contains(&"demo"), || format!("subcommands missing: {candidates:?}"))?;
+    ensure(directive == ":4", || format!("directive {directive}"))?;
+    assert_quiet(&out);
+
+    // by prefix, and after other flags
+    let (out, _) = plugin.kubectl_complete(Some(kubeconfig), &["-o", "json", "--namespace", panda, "19"]);
+    let (candidates, _) = parse(&out);
+    let mut got = values(&candidates);
+    got.sort();
+    ensure(got == ["19-7", "19-70"], || format!("ids by prefix 19: {candidates:?}"))?;
+
+    // an empty namespace has no ids (only the subcommands)
+    let (out, _) = plugin.kubectl_complete(Some(kubeconfig), &["-n", staging, ""]);
+    let (candidates, _) = parse(&out);
+    ensure(values(&candidates).iter().all(|v| ["demo", "completion", "help"].contains(v)), || {
+        format!("ids in {staging}: {candidates:?}")
+    })?;
+    Ok(())
+}
+
+/// The in-process sandbox serving the incident scenario.
+fn kubectl_completes_from_the_sandbox() -> Result<(), Failed> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
+    let scenario = Scenario::builtin("incident-19-7").ok_or("no built-in scenario incident-19-7")?;
+    let sandbox = runtime.block_on(Sandbox::start(scenario)).map_err(|e| format!("sandbox: {e:#}"))?;
+    let dir = tempfile::tempdir()?;
+    let kubeconfig = sandbox.write_kubeconfig(dir.path()).map_err(|e| format!("{e:#}"))?;
+    let result = check_cluster_completion(&kubeconfig, "panda", "staging", true);
+    runtime.block_on(sandbox.shutdown());
+    result
+}
+
+/// A tier serving the incident scenario, completing as the read-only user.
+fn kubectl_completes_from_a_tier(tier: Tier) -> Result<(), Failed> {
+    let scenario = Scenario::builtin("incident-19-7").ok_or("no built-in scenario incident-19-7")?;
+    let ctx: Ctx = tier.setup(&scenario, Backends::None);
+    check_cluster_completion(&ctx.kubeconfig(User::Reader), &ctx.ns("panda"), &ctx.ns("staging"), false)
 }
