@@ -3,7 +3,19 @@
 use std::path::Path;
 
 /// Users whose requests must never mutate anything.
-pub const READ_ONLY_USERS: [&str; 2] = ["reader", "restricted"];
+/// (`no-*`: the fault matrix's users, each without one resource; see `cluster::Denied`.)
+pub const READ_ONLY_USERS: [&str; 10] = [
+    "reader",
+    "restricted",
+    "no-pods",
+    "no-jobs",
+    "no-events",
+    "no-services",
+    "no-endpoints",
+    "no-pods-log",
+    "no-pods-portforward",
+    "no-secrets",
+];
 
 const MUTATING_VERBS: [&str; 5] = ["create", "update", "patch", "delete", "deletecollection"];
 

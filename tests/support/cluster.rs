@@ -25,10 +25,84 @@ pub enum User {
     Reader,
     /// The reader's rights minus events and secrets (`jobtrace-restricted`).
     Restricted,
+    /// The reader's rights minus one resource (`jobtrace-<name>`): a 403 case each.
+    Without(Denied),
+}
+
+/// The resources a [`User::Without`] user lacks, one each; its tokens are written to the
+/// apiserver's token file at start (1.20 reads that file once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Denied {
+    Pods,
+    Jobs,
+    Events,
+    Services,
+    Endpoints,
+    PodsLog,
+    PodsPortforward,
+    Secrets,
+}
+
+impl Denied {
+    pub const ALL: [Denied; 8] = [
+        Denied::Pods,
+        Denied::Jobs,
+        Denied::Events,
+        Denied::Services,
+        Denied::Endpoints,
+        Denied::PodsLog,
+        Denied::PodsPortforward,
+        Denied::Secrets,
+    ];
+
+    /// The RBAC resource taken away, e.g. `pods/log`.
+    pub fn resource(self) -> &'static str {
+        match self {
+            Denied::Pods => "pods",
+            Denied::Jobs => "jobs",
+            Denied::Events => "events",
+            Denied::Services => "services",
+            Denied::Endpoints => "endpoints",
+            Denied::PodsLog => "pods/log",
+            Denied::PodsPortforward => "pods/portforward",
+            Denied::Secrets => "secrets",
+        }
+    }
+
+    fn user_name(self) -> &'static str {
+        match self {
+            Denied::Pods => "no-pods",
+            Denied::Jobs => "no-jobs",
+            Denied::Events => "no-events",
+            Denied::Services => "no-services",
+            Denied::Endpoints => "no-endpoints",
+            Denied::PodsLog => "no-pods-log",
+            Denied::PodsPortforward => "no-pods-portforward",
+            Denied::Secrets => "no-secrets",
+        }
+    }
+
+    fn token(self) -> &'static str {
+        match self {
+            Denied::Pods => "jobtrace-no-pods-token",
+            Denied::Jobs => "jobtrace-no-jobs-token",
+            Denied::Events => "jobtrace-no-events-token",
+            Denied::Services => "jobtrace-no-services-token",
+            Denied::Endpoints => "jobtrace-no-endpoints-token",
+            Denied::PodsLog => "jobtrace-no-pods-log-token",
+            Denied::PodsPortforward => "jobtrace-no-pods-portforward-token",
+            Denied::Secrets => "jobtrace-no-secrets-token",
+        }
+    }
 }
 
 impl User {
     pub const ALL: [User; 3] = [User::Admin, User::Reader, User::Restricted];
+
+    /// [`User::ALL`] and every [`User::Without`] user.
+    pub fn every() -> Vec<User> {
+        User::ALL.into_iter().chain(Denied::ALL.map(User::Without)).collect()
+    }
 
     /// The user name the apiserver knows (and the audit log shows).
     pub fn name(self) -> &'static str {
@@ -36,6 +110,7 @@ impl User {
             User::Admin => "admin",
             User::Reader => "reader",
             User::Restricted => "restricted",
+            User::Without(d) => d.user_name(),
         }
     }
 
@@ -44,6 +119,7 @@ impl User {
             User::Admin => "jobtrace-admin-token",
             User::Reader => "jobtrace-reader-token",
             User::Restricted => "jobtrace-restricted-token",
+            User::Without(d) => d.token(),
         }
     }
 
@@ -74,6 +150,16 @@ fn restricted_rules() -> serde_json::Value {
     for rule in &mut rules {
         let res = rule["resources"].as_array_mut().unwrap();
         res.retain(|r| r != "events" && r != "secrets");
+    }
+    rules.retain(|r| !r["resources"].as_array().unwrap().is_empty());
+    serde_json::Value::Array(rules)
+}
+
+/// The reader's rules minus `denied` (events: in both API groups).
+fn rules_without(denied: Denied) -> serde_json::Value {
+    let mut rules: Vec<serde_json::Value> = serde_json::from_str(READER_RULES).unwrap();
+    for rule in &mut rules {
+        rule["resources"].as_array_mut().unwrap().retain(|r| r != denied.resource());
     }
     rules.retain(|r| !r["resources"].as_array().unwrap().is_empty());
     serde_json::Value::Array(rules)
@@ -175,7 +261,7 @@ impl Cluster {
         let etcd_port = c.start_etcd(&bins.etcd)?;
         let port = c.start_apiserver(&bins.kube_apiserver, etcd_port)?;
         c.url = format!("https://127.0.0.1:{port}");
-        for user in User::ALL {
+        for user in User::every() {
             c.write_kubeconfig(user, None, &c.kubeconfig(user))?;
         }
         block_on(c.apply_rbac()).map_err(|e| format!("RBAC setup: {e:#}\n{}", c.log_tails(30)))?;
@@ -188,7 +274,7 @@ impl Cluster {
             std::fs::write(self.dir.join(name), text).map_err(|e| format!("write {name}: {e}"))
         };
         let mut tokens = String::new();
-        for u in User::ALL {
+        for u in User::every() {
             let groups = if u == User::Admin { ",\"system:masters\"" } else { "" };
             writeln!(tokens, "{},{},{}-uid{groups}", u.token(), u.name(), u.name()).unwrap();
         }
@@ -301,7 +387,9 @@ impl Cluster {
         let roles: Api<ClusterRole> = Api::all(client.clone());
         let bindings: Api<ClusterRoleBinding> = Api::all(client);
         let reader_rules: serde_json::Value = serde_json::from_str(READER_RULES)?;
-        for (user, rules) in [(User::Reader, reader_rules), (User::Restricted, restricted_rules())] {
+        let mut users = vec![(User::Reader, reader_rules), (User::Restricted, restricted_rules())];
+        users.extend(Denied::ALL.map(|d| (User::Without(d), rules_without(d))));
+        for (user, rules) in users {
             let name = format!("jobtrace-{}", user.name());
             let role = serde_json::json!({"metadata": {"name": name}, "rules": rules});
             roles.create(&PostParams::default(), &serde_json::from_value(role)?).await?;

@@ -21,5 +21,6 @@ pub mod seed;
 pub mod suite;
 pub mod tier;
 
-pub use cluster::{Cluster, User};
+#[allow(unused_imports)]
+pub use cluster::{Cluster, Denied, User};
 pub use tier::{show, Backends, Ctx, Tier};

@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -77,6 +78,13 @@ impl Tier {
 
     /// Serves `scenario` on this tier; on the real tier in namespaces no other test uses.
     pub fn setup(self, scenario: &Scenario, backends: Backends) -> Ctx {
+        self.setup_with(scenario, backends, &[])
+    }
+
+    /// [`Tier::setup`], with some pod ports (`namespace/pod` as the scenario names them)
+    /// bridged to local TCP servers instead of what the scenario says: a test's own
+    /// misbehaving server (a reset mid-response, a body that is not UTF-8, silence).
+    pub fn setup_with(self, scenario: &Scenario, backends: Backends, tcp: &[(&str, u16, SocketAddr)]) -> Ctx {
         static N: AtomicU32 = AtomicU32::new(1);
         let suffix = format!("t{}", N.fetch_add(1, Ordering::Relaxed));
         let home = tempfile::Builder::new().prefix("jobtrace-home-").tempdir().expect("temp HOME");
@@ -88,11 +96,14 @@ impl Tier {
                 for (pod, port, m) in &mongos {
                     targets.set(pod, *port, jobtrace::sandbox::portforward::Target::Tcp(m.addr()));
                 }
+                for (pod, port, addr) in tcp {
+                    targets.set(pod, *port, jobtrace::sandbox::portforward::Target::Tcp(*addr));
+                }
                 let sandbox = kubelet::runtime()
                     .block_on(Sandbox::start_at(scenario.clone(), now, targets))
                     .unwrap_or_else(|e| panic!("sandbox for {}: {e:#}", scenario.name));
                 let config = sandbox.write_kubeconfig(home.path()).expect("sandbox kubeconfig");
-                for user in User::ALL {
+                for user in User::every() {
                     std::fs::copy(&config, home.path().join(format!("kubeconfig-{}", user.name())))
                         .expect("copy the sandbox kubeconfig");
                 }
@@ -107,9 +118,13 @@ impl Tier {
                 for (pod, port, m) in &mongos {
                     routes = routes.with_tcp(pod, *port, m.addr());
                 }
+                for (pod, port, addr) in tcp {
+                    let (ns, name) = pod.split_once('/').expect("namespace/pod");
+                    routes = routes.with_tcp(&format!("{}/{name}", seeded.ns(ns)), *port, *addr);
+                }
                 let kubelet = Kubelet::start(cluster, &seeded.node, routes)
                     .unwrap_or_else(|e| panic!("kubelet stand-in for {}: {e}", scenario.name));
-                for user in User::ALL {
+                for user in User::every() {
                     let path = home.path().join(format!("kubeconfig-{}", user.name()));
                     cluster.write_kubeconfig(user, Some(&seeded.scenario.namespace), &path).expect("write kubeconfig");
                 }
