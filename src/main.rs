@@ -1,5 +1,9 @@
 //! The `kubectl-jobtrace` binary: parse the command line, set up tracing, run, render,
 //! and map the outcome to an exit code. Everything else lives in the library.
+//!
+//! Three process-level rules live here: a usage error is one line and exit 2 (clap's
+//! multi-line usage is cut down); SIGINT during a trace drops it (its port-forwards close
+//! with it) and exits 130; a reader that goes away early (`| head -1`) is not an error.
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -19,7 +23,14 @@ fn main() {
         let _ = completion::serve(&words, &mut io::stdout().lock());
         process::exit(0);
     }
-    let cli = Cli::parse_from(&args);
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(), // --help, --version
+        Err(e) => {
+            eprintln!("kubectl-jobtrace: error: {}", usage_error(&e.render().to_string()));
+            process::exit(ExitCode::CouldNotRun.code());
+        }
+    };
     init_tracing(cli.trace.verbose);
     let code = match run(cli) {
         Ok(code) => code,
@@ -38,7 +49,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Demo(demo)) => runtime.block_on(jobtrace::sandbox::demo::run(&demo, &cli.trace))?,
         None => {
             let settings = Settings::resolve(cli.job_id.as_deref(), &cli.trace)?;
-            runtime.block_on(jobtrace::trace(settings))?
+            let traced = runtime.block_on(async {
+                tokio::select! {
+                    r = jobtrace::trace(settings) => Some(r),
+                    _ = tokio::signal::ctrl_c() => None,
+                }
+            });
+            match traced {
+                Some(report) => report?,
+                None => {
+                    // The trace future is dropped: its forwards and tasks are gone.
+                    runtime.shutdown_background();
+                    eprintln!("kubectl-jobtrace: interrupted");
+                    return Ok(ExitCode::Interrupted);
+                }
+            }
         }
     };
     let settings_for_output = Settings::resolve(Some(&report.job_id), &cli.trace)?;
@@ -47,7 +72,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .and_then(|_| stdout.flush());
     match written {
         // a reader that went away (`| head -1`) is not an error of ours
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        Err(e) if is_broken_pipe(&e) => {}
         other => other?,
     }
     Ok(ExitCode::of(&report))
@@ -86,6 +111,30 @@ fn init_tracing(verbose: u8) {
     let filter = tracing_subscriber::EnvFilter::try_new(format!("kubectl_jobtrace={level},jobtrace={level}"))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(io::stderr).with_target(false).init();
+}
+
+/// A write error caused by a closed pipe, however deep in the chain (serde wraps it).
+fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if err.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe) {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}
+
+/// clap's rendered error on one line: the message and its tip, without the usage block.
+fn usage_error(rendered: &str) -> String {
+    let lines: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("Usage:"))
+        .filter(|l| !l.is_empty())
+        .map(|l| l.strip_prefix("error: ").unwrap_or(l))
+        .collect();
+    format!("{} (see --help)", one_line(&lines.join("; ")))
 }
 
 fn one_line(s: &str) -> String {

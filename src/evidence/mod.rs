@@ -96,7 +96,12 @@ impl SourceError {
                 reason: status.reason.clone(),
                 message: one_line(&status.message),
             },
-            other => SourceError::Transport { what: what.to_string(), detail: error_chain(&other) },
+            // kube's timeouts say "deadline has elapsed"; its other errors may quote a
+            // credential plugin's output: scrubbed as the client's errors are.
+            other => SourceError::Transport {
+                what: what.to_string(),
+                detail: crate::cluster::scrub(&other).replace("deadline has elapsed", "timed out (--request-timeout)"),
+            },
         }
     }
 

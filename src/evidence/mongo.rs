@@ -448,6 +448,16 @@ pub fn classify(err: &mongodb::error::Error) -> MongoStatus {
     }
 }
 
+/// A driver error on one line, without the debug dump that follows its message
+/// (`, labels: {}, source: None, server response: Some(RawDocumentBuf { data: "7000..." })`).
+pub fn driver_message(e: &mongodb::error::Error) -> String {
+    let text = super::one_line(&e.to_string());
+    match text.find(", labels: ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
 async fn timed<T>(
     what: &str,
     limit: Duration,
@@ -455,9 +465,7 @@ async fn timed<T>(
 ) -> Result<T, DriverFailure> {
     match tokio::time::timeout(limit, fut).await {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => {
-            Err(DriverFailure { status: classify(&e), message: format!("{what}: {}", super::one_line(&e.to_string())) })
-        }
+        Ok(Err(e)) => Err(DriverFailure { status: classify(&e), message: format!("{what}: {}", driver_message(&e)) }),
         Err(_) => Err(DriverFailure {
             status: MongoStatus::Unreachable,
             message: format!("{what}: no answer within {}", humantime::format_duration(limit)),

@@ -14,7 +14,8 @@ pub fn render(report: &Report, format: OutputFormat, color: bool, out: &mut dyn 
         OutputFormat::Table => table::render(report, &table::Style { color, wide: false }, out),
         OutputFormat::Wide => table::render(report, &table::Style { color, wide: true }, out),
         OutputFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::other)?;
+            // `From` keeps a write error's kind (a closed pipe stays BrokenPipe)
+            serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::from)?;
             writeln!(out)
         }
         OutputFormat::Yaml => {
