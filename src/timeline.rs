@@ -79,6 +79,11 @@ pub fn build(ev: &Evidence) -> Vec<TimelineEntry> {
             }
         }
     }
+    if let Some(m) = ev.mongo.get() {
+        for c in &m.collections {
+            push(c.written_at, "mongo", format!("{}.{} document of {} written", c.database, c.collection, ev.job_id));
+        }
+    }
     raw.sort_by_key(|r| r.0);
     if raw.len() > MAX_ENTRIES {
         raw.drain(..raw.len() - MAX_ENTRIES);

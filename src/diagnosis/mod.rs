@@ -14,6 +14,7 @@ pub mod logs;
 pub mod mongo;
 pub mod pods;
 pub mod sources;
+pub mod timing;
 
 use serde::{Deserialize, Serialize};
 
@@ -120,6 +121,7 @@ pub const RULES: &[Rule] = &[
     logs::check_backend_log_errors,
     consumer::check_consumer_service_down,
     consumer::check_consumer_service_not_found,
+    timing::check_backend_sync_delay,
     sources::check_source_unavailable,
 ];
 
@@ -146,6 +148,7 @@ pub const CAUSAL_ORDER: &[&str] = &[
     "backend-error",
     // symptoms the causes above explain
     "backend-invalid-job-id",
+    "backend-sync-delay",
     "job-written-late",
     "consumer-record-missing",
     "missing-expected-label",
