@@ -35,15 +35,13 @@ fn main() -> ExitCode {
         ("tier::the_plugin_traces_the_incident_on_every_tier", the_plugin_traces_the_incident_on_every_tier),
         ("kubelet::kubectl_logs_through_the_apiserver", kubectl_logs_through_the_apiserver),
         ("kubelet::port_forward_to_backend_and_mongo", port_forward_to_backend_and_mongo),
+        ("kubelet::kubectl_port_forward_to_backend", kubectl_port_forward_to_backend),
         ("mongo::secantusdb_serves_seeded_documents", secantusdb_serves_seeded_documents),
         ("mongo::secantusdb_with_auth", secantusdb_with_auth),
     ];
     let trial = |(name, f): &(&str, Case), ignore: bool| Trial::test(*name, *f).with_ignored_flag(ignore);
     let mut trials: Vec<Trial> = pure.iter().map(|c| trial(c, false)).collect();
     trials.extend(real.iter().map(|c| trial(c, skip.is_some())));
-    // Ignored until the kubelet stand-in speaks SPDY/3.1 (see the case's comment); run it
-    // with `-- --include-ignored kubectl_port_forward`.
-    trials.push(trial(&("kubelet::kubectl_port_forward_to_backend", kubectl_port_forward_to_backend), true));
     if let Some(reason) = &skip {
         eprintln!("real tier skipped: {reason}");
     }
@@ -401,11 +399,9 @@ fn port_forward_to_backend_and_mongo() -> Result<(), Failed> {
     })
 }
 
-/// kubectl (1.32) port-forwards with SPDY/3.1: first tunnelled in a websocket
-/// (`SPDY/3.1+portforward.k8s.io`, ports in stream headers, no `port` query), then, on
-/// refusal, a `POST` upgrade to `SPDY/3.1`. The 1.20 apiserver passes both through to the
-/// kubelet, and `jobtrace::sandbox::kubelet` speaks only `v4.channel.k8s.io` (what kube-rs
-/// uses), so today this fails with `query parameter "port" is required`.
+/// kubectl (1.32) port-forwards with SPDY/3.1: first tunnelled in a websocket (refused by
+/// the stand-in), then a `POST` upgraded to `SPDY/3.1`, which the 1.20 apiserver passes
+/// through to the stand-in's SPDY front (`support::spdy`).
 fn kubectl_port_forward_to_backend() -> Result<(), Failed> {
     use std::io::BufRead;
     let ctx = Tier::Real.setup(&incident(), Backends::None);

@@ -98,10 +98,12 @@ impl Tier {
                 let seeded = seed(scenario, &suffix);
                 let mongos = start_mongos(&seeded.scenario, backends);
                 let mut routes = KubeletRoutes::at(&seeded.scenario, seeded.scenario.now);
+                let mut targets = PortTargets::from_scenario(&seeded.scenario, Instant::now());
                 for (pod, port, m) in &mongos {
                     routes = routes.with_tcp(pod, *port, m.addr());
+                    targets.set(pod, *port, jobtrace::sandbox::portforward::Target::Tcp(m.addr()));
                 }
-                let kubelet = Kubelet::start(cluster, &seeded.node, routes)
+                let kubelet = Kubelet::start(cluster, &seeded.node, routes, targets)
                     .unwrap_or_else(|e| panic!("kubelet stand-in for {}: {e}", scenario.name));
                 for user in User::ALL {
                     let path = home.path().join(format!("kubeconfig-{}", user.name()));
@@ -195,7 +197,7 @@ impl Ctx {
     pub fn requests(&self) -> Vec<RecordedRequest> {
         match &self.served {
             Served::Sandbox(s) => s.requests(),
-            Served::Real { kubelet, .. } => kubelet.routes.requests(),
+            Served::Real { kubelet, .. } => kubelet.requests(),
         }
     }
 
