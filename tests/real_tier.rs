@@ -39,9 +39,8 @@ fn main() -> ExitCode {
         ("mongo::secantusdb_serves_seeded_documents", secantusdb_serves_seeded_documents),
         ("mongo::secantusdb_with_auth", secantusdb_with_auth),
     ];
-    let trial = |(name, f): &(&str, Case), ignore: bool| Trial::test(*name, *f).with_ignored_flag(ignore);
-    let mut trials: Vec<Trial> = pure.iter().map(|c| trial(c, false)).collect();
-    trials.extend(real.iter().map(|c| trial(c, skip.is_some())));
+    let mut trials: Vec<Trial> = pure.iter().map(|(name, f)| Trial::test(*name, *f)).collect();
+    trials.extend(real.iter().map(|&(name, f)| Trial::test(name, with_log_tails(f)).with_ignored_flag(skip.is_some())));
     if let Some(reason) = &skip {
         eprintln!("real tier skipped: {reason}");
     }
@@ -59,6 +58,22 @@ fn main() -> ExitCode {
         ExitCode::from(101)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Runs a real-tier case; a failure (or panic) message ends with the tails of the
+/// etcd and kube-apiserver logs.
+fn with_log_tails(case: Case) -> impl FnOnce() -> Result<(), Failed> + Send + 'static {
+    move || {
+        let result = std::panic::catch_unwind(case).unwrap_or_else(|panic| {
+            let msg =
+                panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()));
+            Err(format!("panicked: {}", msg.unwrap_or_default()).into())
+        });
+        result.map_err(|e| match Cluster::started() {
+            Some(c) => format!("{}\n{}", e.message().unwrap_or("failed"), c.log_tails(15)).into(),
+            None => e,
+        })
     }
 }
 

@@ -201,6 +201,19 @@ impl Ctx {
         }
     }
 
+    /// What to add to an assertion message: the stand-in's requests and, on the real tier,
+    /// the tails of the etcd, kube-apiserver and SecantusDB logs.
+    pub fn diagnostics(&self) -> String {
+        let mut text = format!("{} tier; requests: {:#?}\n", self.tier.name(), self.requests());
+        if let Some(c) = Cluster::started().filter(|_| self.tier == Tier::Real) {
+            text.push_str(&c.log_tails(15));
+        }
+        for (pod, port, m) in &self.mongos {
+            text.push_str(&format!("\n{pod}:{port} {}", m.log_tail(10)));
+        }
+        text
+    }
+
     /// The SecantusDB serving scenario pod `pod` (`namespace/name`, scenario names) on `port`.
     pub fn mongo(&self, pod: &str, port: u16) -> Option<&Mongo> {
         let (ns, name) = pod.split_once('/')?;
