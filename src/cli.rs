@@ -86,6 +86,9 @@ pub struct TraceArgs {
 
     #[command(flatten)]
     pub logs: LogArgs,
+
+    #[command(flatten)]
+    pub backend: BackendArgs,
 }
 
 /// Which logs are read, and where the consumer service is.
@@ -157,6 +160,37 @@ pub enum ColorChoice {
     Never,
 }
 
+/// How to reach the backend and what to ask it (`GET /metadata/{id}`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct BackendArgs {
+    /// The backend Service, NAME or NAME:PORT (default: detect a Service whose name or app
+    /// label says `backend`). Reached by an in-process port-forward to a ready pod.
+    #[arg(long, global = true, value_name = "NAME[:PORT]")]
+    pub backend_service: Option<String>,
+
+    /// Ask the backend at this base URL instead of port-forwarding (an ingress, a local
+    /// run), e.g. http://localhost:8080.
+    #[arg(long, global = true, value_name = "URL", env = "JOBTRACE_BACKEND_URL")]
+    pub backend_url: Option<String>,
+
+    /// The metadata path, `{id}` standing for the job id, inserted as one percent-encoded
+    /// path segment (default: /metadata/{id}).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub metadata_path: Option<String>,
+
+    /// Poll the backend until it answers 200 or this long has passed (bounded by --timeout), e.g. 30s.
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub wait: Option<String>,
+
+    /// Time between polls under --wait (default: 1s).
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub interval: Option<String>,
+
+    /// Do not ask the backend.
+    #[arg(long, global = true)]
+    pub no_backend: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,5 +220,28 @@ mod tests {
         let cli =
             Cli::try_parse_from(["kubectl-jobtrace", "19-7", "--label-key", "job_id", "--label-key", "jobId"]).unwrap();
         assert_eq!(cli.trace.label_keys, ["job_id", "jobId"]);
+    }
+
+    #[test]
+    fn backend_flags_are_global() {
+        let cli = Cli::try_parse_from([
+            "kubectl-jobtrace",
+            "demo",
+            "--backend-service",
+            "backend:http",
+            "--wait",
+            "10s",
+            "--interval",
+            "500ms",
+            "--metadata-path",
+            "/v2/jobs/{id}",
+        ])
+        .unwrap();
+        let b = &cli.trace.backend;
+        assert_eq!(b.backend_service.as_deref(), Some("backend:http"));
+        assert_eq!(b.wait.as_deref(), Some("10s"));
+        assert_eq!(b.interval.as_deref(), Some("500ms"));
+        assert_eq!(b.metadata_path.as_deref(), Some("/v2/jobs/{id}"));
+        assert!(Cli::try_parse_from(["kubectl-jobtrace", "19-7", "--no-backend"]).unwrap().trace.backend.no_backend);
     }
 }

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnosis::Finding;
+use crate::evidence::consumer::ConsumerFacts;
 use crate::evidence::logs::LogSource;
 
 /// Bumped on any incompatible change of the JSON form.
@@ -41,6 +42,12 @@ pub struct Report {
     pub logs: Vec<LogSource>,
     /// Everything that happened, across layers, oldest first.
     pub timeline: Vec<TimelineEntry>,
+    /// The consumer service: its Service and pods (absent when it could not be read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumer: Option<ConsumerFacts>,
+    /// What the backend answered for the id (absent with `--no-backend` or when it could not be asked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend: Option<BackendFacts>,
     /// How each evidence source went.
     pub sources: Vec<SourceStatus>,
     /// Wall time of the whole trace.
@@ -225,4 +232,138 @@ pub struct TimelineEntry {
     /// Where it comes from: `pod`, `job`, `event`, `log:<role>`, `mongo`, `backend`.
     pub source: String,
     pub text: String,
+}
+
+/// How the backend was reached.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum BackendPath {
+    /// An in-process port-forward to a ready pod of the Service.
+    PortForward,
+    /// The apiserver's service proxy (port-forward was forbidden).
+    ServiceProxy,
+    /// `--backend-url`.
+    Url,
+}
+
+impl BackendPath {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackendPath::PortForward => "port-forward",
+            BackendPath::ServiceProxy => "service-proxy",
+            BackendPath::Url => "url",
+        }
+    }
+}
+
+/// What the backend said about the id: `GET <metadata path>`, once or polled under `--wait`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct BackendFacts {
+    pub service: Option<String>,
+    pub pod: Option<String>,
+    /// The port asked: the pod's container port (port-forward), the Service port
+    /// (service-proxy) or the URL's port.
+    pub port: Option<u16>,
+    /// The Service port, when a Service was used.
+    pub service_port: Option<u16>,
+    pub path_used: Option<BackendPath>,
+    /// The request, e.g. `GET /metadata/19-7`.
+    pub request: String,
+    /// The base URL of `--backend-url`, without credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// When the first attempt was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_attempt_at: Option<jiff::Timestamp>,
+    /// Every attempt, identical consecutive outcomes folded into one entry.
+    pub attempts: Vec<BackendAttempt>,
+    pub last_status: Option<u16>,
+    /// The last answer's body: its JSON value, or (when not JSON) a text excerpt as a string.
+    pub body: Option<serde_json::Value>,
+    pub body_is_json: bool,
+    /// The body was longer than the cap (1 MiB) and was cut there.
+    pub body_truncated: bool,
+    /// Bytes of the body read.
+    pub body_bytes: u64,
+    /// Latency of the last answered request.
+    pub latency_ms: Option<u64>,
+    pub content_type: Option<String>,
+    /// The last answer was 200.
+    pub healthy: bool,
+    /// Why the backend could not be asked, when it could not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<BackendProblem>,
+    /// How the Service and pod were chosen, when there was a choice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choice: Option<String>,
+    /// Why the service proxy was used instead of a port-forward.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<String>,
+    /// `--wait`, when polling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_ms: Option<u64>,
+}
+
+/// One attempt, or several identical consecutive ones folded (`x37 from 1.1s to 42.1s`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct BackendAttempt {
+    /// Offset of the first of these attempts from the first attempt of the run.
+    pub at_ms: u64,
+    /// Offset of the last of these attempts (equal to `atMs` for one).
+    pub until_ms: u64,
+    pub count: u32,
+    /// The HTTP status, when the backend answered.
+    pub status: Option<u16>,
+    /// `404 Invalid job_id`, `200`, `connection refused: ...`.
+    pub outcome: String,
+    /// Latency of the last of these attempts.
+    pub latency_ms: u64,
+}
+
+impl BackendAttempt {
+    /// The timeline line: `1.105s GET /metadata/19-7 -> 404 Invalid job_id`, or
+    /// `x37 from 1.1s to 42.1s GET ... -> ...` when folded.
+    pub fn line(&self, request: &str) -> String {
+        let secs = |ms: u64| format!("{:.3}s", ms as f64 / 1000.0);
+        let short = |ms: u64| format!("{:.1}s", ms as f64 / 1000.0);
+        if self.count > 1 {
+            format!(
+                "x{} from {} to {} {request} -> {}",
+                self.count,
+                short(self.at_ms),
+                short(self.until_ms),
+                self.outcome
+            )
+        } else {
+            format!("{} {request} -> {}", secs(self.at_ms), self.outcome)
+        }
+    }
+
+    /// The timeline text, without the offset: `GET /metadata/19-7 -> 404 Invalid job_id
+    /// (x37 until +42.1s)`.
+    pub fn summary(&self, request: &str) -> String {
+        let folded = if self.count > 1 {
+            format!(" (x{} until +{:.1}s)", self.count, self.until_ms as f64 / 1000.0)
+        } else {
+            String::new()
+        };
+        format!("{request} -> {}{folded}", self.outcome)
+    }
+}
+
+/// Why the backend could not be asked.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum BackendProblem {
+    /// No Service looks like the backend (or the named one does not exist).
+    #[serde(rename_all = "camelCase")]
+    NotFound { detail: String, explicit: bool },
+    /// The Service has no ready endpoint pod.
+    #[serde(rename_all = "camelCase")]
+    NoReadyEndpoints { service: String, not_ready: Vec<String> },
+    /// The forward or the request failed: refused, reset, timed out (the kube text).
+    #[serde(rename_all = "camelCase")]
+    Unreachable { detail: String, refused: bool, timed_out: bool },
 }

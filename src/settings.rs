@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-use crate::cli::{ColorChoice, OutputFormat, TraceArgs};
+use crate::cli::{BackendArgs, ColorChoice, OutputFormat, TraceArgs};
 use crate::evidence::logs::LogSettings;
+use crate::evidence::services::{InvalidServiceRef, ServiceRef};
 use crate::jobid::{InvalidJobId, JobId};
 
 /// Label key that carries the job id unless `--label-key` says otherwise.
@@ -26,6 +27,46 @@ pub const DEFAULT_LOG_SINCE: Duration = Duration::from_secs(3600);
 pub const DEFAULT_LOG_TAIL: u32 = 2000;
 /// Container logs read at once unless `--log-concurrency` says otherwise.
 pub const DEFAULT_LOG_CONCURRENCY: usize = 8;
+/// The backend's metadata path unless `--metadata-path` says otherwise.
+pub const DEFAULT_METADATA_PATH: &str = "/metadata/{id}";
+/// Time between backend polls under `--wait` unless `--interval` says otherwise.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How the backend is reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackendTarget {
+    /// `--no-backend`.
+    Off,
+    /// `--backend-url`: asked directly, no port-forward.
+    Url(url::Url),
+    /// A Service: the one named by `--backend-service`, or detected when `None`.
+    Service(Option<ServiceRef>),
+}
+
+/// The backend check, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackendSettings {
+    pub target: BackendTarget,
+    /// Path template with exactly one `{id}` (validated), e.g. `/metadata/{id}`.
+    pub metadata_path: String,
+    /// Poll until 200 for this long (`--wait`); `None`: ask once.
+    pub wait: Option<Duration>,
+    pub interval: Duration,
+    /// Show a live progress line on stderr while waiting (stderr is a terminal).
+    pub progress: bool,
+}
+
+impl Default for BackendSettings {
+    fn default() -> Self {
+        Self {
+            target: BackendTarget::Service(None),
+            metadata_path: DEFAULT_METADATA_PATH.to_string(),
+            wait: None,
+            interval: DEFAULT_INTERVAL,
+            progress: false,
+        }
+    }
+}
 
 /// Where the cluster is: kubeconfig, context and namespace as the user gave them.
 #[derive(Debug, Clone, Default)]
@@ -55,6 +96,7 @@ pub struct Settings {
     pub logs: Option<LogSettings>,
     /// The consumer service's Service name, when given.
     pub consumer_service: Option<String>,
+    pub backend: BackendSettings,
 }
 
 /// Input that cannot be turned into settings. Each message is one line.
@@ -76,6 +118,17 @@ pub enum SettingsError {
     Number { flag: &'static str, value: String, why: &'static str },
     #[error("invalid --consumer-service {0:?}: expected a Service name")]
     ServiceName(String),
+    #[error("invalid --backend-service: {0}")]
+    BackendService(#[from] InvalidServiceRef),
+    /// The URL itself is not repeated: it may carry credentials.
+    #[error("invalid --backend-url: {0}")]
+    BackendUrl(String),
+    #[error("--backend-service and --backend-url both given: pass one")]
+    BackendConflict,
+    #[error(
+        "invalid --metadata-path {0:?}: it must start with '/', contain {{id}} exactly once, and have no '?' or '#'"
+    )]
+    MetadataPath(String),
 }
 
 impl Settings {
@@ -125,6 +178,7 @@ impl Settings {
                 Some(name) if !is_dns_label(name) => return Err(SettingsError::ServiceName(name.clone())),
                 other => other.clone(),
             },
+            backend: resolve_backend(&args.backend, std::io::stderr().is_terminal())?,
         })
     }
 }
@@ -150,6 +204,48 @@ fn resolve_logs(args: &crate::cli::LogArgs) -> Result<Option<LogSettings>, Setti
         tail,
         concurrency,
     }))
+}
+
+/// Resolves the backend flags (no network).
+pub fn resolve_backend(args: &BackendArgs, stderr_is_terminal: bool) -> Result<BackendSettings, SettingsError> {
+    let url = args.backend_url.as_deref().filter(|u| !u.trim().is_empty());
+    let target = match (args.no_backend, url, args.backend_service.as_deref()) {
+        (true, _, _) => BackendTarget::Off,
+        (false, Some(_), Some(_)) => return Err(SettingsError::BackendConflict),
+        (false, Some(u), None) => BackendTarget::Url(parse_backend_url(u)?),
+        (false, None, Some(svc)) => BackendTarget::Service(Some(ServiceRef::parse(svc)?)),
+        (false, None, None) => BackendTarget::Service(None),
+    };
+    let metadata_path = args.metadata_path.clone().unwrap_or_else(|| DEFAULT_METADATA_PATH.to_string());
+    if !is_metadata_path(&metadata_path) {
+        return Err(SettingsError::MetadataPath(metadata_path));
+    }
+    Ok(BackendSettings {
+        target,
+        metadata_path,
+        wait: parse_duration("--wait", args.wait.as_deref())?,
+        interval: parse_duration("--interval", args.interval.as_deref())?.unwrap_or(DEFAULT_INTERVAL),
+        progress: stderr_is_terminal,
+    })
+}
+
+fn parse_backend_url(text: &str) -> Result<url::Url, SettingsError> {
+    let url = url::Url::parse(text.trim()).map_err(|e| SettingsError::BackendUrl(e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(SettingsError::BackendUrl(format!("scheme {:?} is not http or https", url.scheme())));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(SettingsError::BackendUrl("no host".into()));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(SettingsError::BackendUrl("a base URL takes no query or fragment".into()));
+    }
+    Ok(url)
+}
+
+/// A metadata path template: absolute, `{id}` exactly once, no query or fragment.
+pub fn is_metadata_path(p: &str) -> bool {
+    p.starts_with('/') && p.matches("{id}").count() == 1 && !p.contains(['?', '#'])
 }
 
 /// `auto` colours only a terminal, and never when NO_COLOR is set (https://no-color.org).
@@ -265,5 +361,51 @@ mod tests {
         assert!(matches!(Settings::resolve(Some("a,b!=c"), &TraceArgs::default()), Err(SettingsError::JobId(_))));
         let args = TraceArgs { namespace: Some("Panda!".into()), ..Default::default() };
         assert!(matches!(Settings::resolve(Some("19-7"), &args), Err(SettingsError::Namespace(_))));
+    }
+
+    #[test]
+    fn backend_defaults_and_flags() {
+        let b = resolve_backend(&BackendArgs::default(), false).unwrap();
+        assert_eq!(b, BackendSettings::default());
+        let args = BackendArgs {
+            backend_service: Some("backend:http".into()),
+            wait: Some("10s".into()),
+            interval: Some("250ms".into()),
+            metadata_path: Some("/v2/jobs/{id}/meta".into()),
+            ..Default::default()
+        };
+        let b = resolve_backend(&args, true).unwrap();
+        assert_eq!(b.target, BackendTarget::Service(Some(ServiceRef::parse("backend:http").unwrap())));
+        assert_eq!(b.wait, Some(Duration::from_secs(10)));
+        assert_eq!(b.interval, Duration::from_millis(250));
+        assert!(b.progress);
+        let off = BackendArgs { no_backend: true, backend_service: Some("x".into()), ..Default::default() };
+        assert_eq!(resolve_backend(&off, false).unwrap().target, BackendTarget::Off);
+        let url = BackendArgs { backend_url: Some("http://localhost:8080/api".into()), ..Default::default() };
+        assert!(matches!(resolve_backend(&url, false).unwrap().target, BackendTarget::Url(_)));
+    }
+
+    #[test]
+    fn backend_flags_are_validated() {
+        let bad = |args: BackendArgs| resolve_backend(&args, false).unwrap_err().to_string();
+        let both = BackendArgs {
+            backend_url: Some("http://x".into()),
+            backend_service: Some("b".into()),
+            ..Default::default()
+        };
+        assert!(bad(both).contains("both given"));
+        let secret = BackendArgs { backend_url: Some("ftp://user:hunter2@x".into()), ..Default::default() };
+        let msg = bad(secret);
+        assert!(msg.contains("ftp") && !msg.contains("hunter2"), "{msg}");
+        assert!(
+            bad(BackendArgs { backend_url: Some("not a url".into()), ..Default::default() }).contains("--backend-url")
+        );
+        assert!(bad(BackendArgs { backend_service: Some("Back End".into()), ..Default::default() })
+            .contains("--backend-service"));
+        for p in ["metadata/{id}", "/metadata", "/m/{id}/{id}", "/m/{id}?x=1"] {
+            let args = BackendArgs { metadata_path: Some(p.into()), ..Default::default() };
+            assert!(bad(args).contains("--metadata-path"), "{p}");
+        }
+        assert!(bad(BackendArgs { wait: Some("soon".into()), ..Default::default() }).contains("--wait"));
     }
 }

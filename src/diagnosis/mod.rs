@@ -8,6 +8,9 @@
 //! give it a stable kebab-case id, add it to [`RULES`], and place its id in
 //! [`CAUSAL_ORDER`] above the findings it explains.
 
+pub mod backend;
+pub mod consumer;
+pub mod logs;
 pub mod pods;
 pub mod sources;
 
@@ -100,6 +103,14 @@ pub const RULES: &[Rule] = &[
     pods::check_pod_failed,
     pods::check_pod_not_ready,
     pods::check_missing_expected_label,
+    backend::check_backend_not_found,
+    backend::check_backend_no_ready_endpoints,
+    backend::check_backend_unreachable,
+    backend::check_backend_invalid_job_id,
+    backend::check_backend_error,
+    logs::check_backend_log_errors,
+    consumer::check_consumer_service_down,
+    consumer::check_consumer_service_not_found,
     sources::check_source_unavailable,
 ];
 
@@ -112,7 +123,15 @@ pub const CAUSAL_ORDER: &[&str] = &[
     "pod-crashlooping",
     "pod-failed",
     "pod-not-ready",
+    "backend-log-errors",
+    "consumer-service-down",
+    "backend-no-ready-endpoints",
+    "backend-unreachable",
+    "backend-error",
+    "backend-invalid-job-id",
     "missing-expected-label",
+    "consumer-service-not-found",
+    "backend-not-found",
     "source-unavailable",
 ];
 
@@ -178,6 +197,8 @@ pub(crate) mod fixtures {
             discovery: Collected::Collected(discovery),
             events: Collected::Collected(vec![]),
             logs: Collected::Collected(vec![]),
+            backend: Collected::Skipped { reason: "--no-backend".into() },
+            consumer: Collected::Skipped { reason: "not asked".into() },
             sources: vec![],
         }
     }

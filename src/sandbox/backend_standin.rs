@@ -30,9 +30,7 @@ pub type SandboxBody = BoxBody<Bytes, BoxError>;
 
 /// A body holding `bytes` as is.
 pub fn full_body(bytes: impl Into<Bytes>) -> SandboxBody {
-    Full::new(bytes.into())
-        .map_err(|never: Infallible| match never {})
-        .boxed()
+    Full::new(bytes.into()).map_err(|never: Infallible| match never {}).boxed()
 }
 
 /// Bodies are streamed in chunks of about this size when a route repeats its text.
@@ -65,8 +63,7 @@ impl BackendStandin {
             let me = self.clone();
             async move { me.answer(req.uri().path()).await }
         });
-        let conn = hyper::server::conn::http1::Builder::new()
-            .serve_connection(TokioIo::new(stream), service);
+        let conn = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
         if let Err(e) = conn.await {
             tracing::debug!("backend stand-in connection ended: {e}");
         }
@@ -75,10 +72,7 @@ impl BackendStandin {
     /// The scripted answer to `GET path` (after the route's delay), or a hang-up.
     pub async fn answer(&self, path: &str) -> Result<Response<SandboxBody>, HangUp> {
         let Some(route) = self.script.routes.iter().find(|r| r.path == path) else {
-            return Ok(json_response(
-                StatusCode::NOT_FOUND,
-                Bytes::from_static(br#"{"error":"not found"}"#),
-            ));
+            return Ok(json_response(StatusCode::NOT_FOUND, Bytes::from_static(br#"{"error":"not found"}"#)));
         };
         let route = self.effective(route);
         if route.delay_ms > 0 {
@@ -93,12 +87,8 @@ impl BackendStandin {
     /// The route itself, or its `healthy` answer once `healthyAfterMs` has passed.
     fn effective(&self, route: &BackendRoute) -> BackendRoute {
         match route.healthy_after_ms {
-            Some(ms) if self.started.elapsed() >= Duration::from_millis(ms) => match &route.healthy
-            {
-                Some(healthy) => BackendRoute {
-                    path: route.path.clone(),
-                    ..(**healthy).clone()
-                },
+            Some(ms) if self.started.elapsed() >= Duration::from_millis(ms) => match &route.healthy {
+                Some(healthy) => BackendRoute { path: route.path.clone(), ..(**healthy).clone() },
                 None => BackendRoute {
                     path: route.path.clone(),
                     status: 200,
@@ -114,37 +104,18 @@ impl BackendStandin {
 fn json_response(status: StatusCode, body: Bytes) -> Response<SandboxBody> {
     let mut response = Response::new(full_body(body));
     *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("application/json"),
-    );
+    response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
     response
 }
 
 /// Builds a route's response; a repeated body is streamed from one pre-built chunk.
 fn route_response(route: &BackendRoute) -> Response<SandboxBody> {
     let (text, content_type) = match (&route.raw_body, &route.body) {
-        (Some(raw), _) => (
-            raw.clone(),
-            route
-                .content_type
-                .clone()
-                .unwrap_or_else(|| "text/html".into()),
-        ),
-        (None, Some(json)) => (
-            json.to_string(),
-            route
-                .content_type
-                .clone()
-                .unwrap_or_else(|| "application/json".into()),
-        ),
-        (None, None) => (
-            String::new(),
-            route
-                .content_type
-                .clone()
-                .unwrap_or_else(|| "text/plain".into()),
-        ),
+        (Some(raw), _) => (raw.clone(), route.content_type.clone().unwrap_or_else(|| "text/html".into())),
+        (None, Some(json)) => {
+            (json.to_string(), route.content_type.clone().unwrap_or_else(|| "application/json".into()))
+        }
+        (None, None) => (String::new(), route.content_type.clone().unwrap_or_else(|| "text/plain".into())),
     };
     let times = route.repeat.unwrap_or(1);
     let total = text.len().saturating_mul(times);
@@ -160,8 +131,7 @@ fn route_response(route: &BackendRoute) -> Response<SandboxBody> {
         BodyExt::boxed(StreamBody::new(futures::stream::iter(chunks)))
     };
     let mut response = Response::new(body);
-    *response.status_mut() =
-        StatusCode::from_u16(route.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() = StatusCode::from_u16(route.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();
     if let Ok(value) = header::HeaderValue::from_str(&content_type) {
         headers.insert(header::CONTENT_TYPE, value);
@@ -172,10 +142,7 @@ fn route_response(route: &BackendRoute) -> Response<SandboxBody> {
 
 /// Serves `script` on a TCP listener bound to `addr` (port 0 picks one); returns the bound
 /// address and the accept loop's task (abort it to stop).
-pub async fn listen(
-    script: BackendScript,
-    addr: SocketAddr,
-) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
+pub async fn listen(script: BackendScript, addr: SocketAddr) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
     let listener = TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     let backend = BackendStandin::new(script, Instant::now());
@@ -204,13 +171,9 @@ pub(crate) mod tests {
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        let (mut sender, conn) =
-            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
         tokio::spawn(conn);
-        let req = Request::get(path)
-            .header("host", "backend")
-            .body(Empty::<Bytes>::new())
-            .unwrap();
+        let req = Request::get(path).header("host", "backend").body(Empty::<Bytes>::new()).unwrap();
         let response = sender.send_request(req).await?;
         let status = response.status().as_u16();
         let body = response.into_body().collect().await?.to_bytes();
@@ -235,10 +198,7 @@ routes:
         .unwrap()
     }
 
-    async fn over_duplex(
-        backend: &Arc<BackendStandin>,
-        path: &str,
-    ) -> Result<(u16, String), hyper::Error> {
+    async fn over_duplex(backend: &Arc<BackendStandin>, path: &str) -> Result<(u16, String), hyper::Error> {
         let (client, server) = tokio::io::duplex(16 * 1024);
         tokio::spawn(backend.clone().serve_connection(server));
         get(client, path).await
@@ -248,10 +208,7 @@ routes:
     async fn scripted_answers_in_process() {
         let backend = BackendStandin::new(script(), Instant::now());
         let (status, body) = over_duplex(&backend, "/metadata/19-7").await.unwrap();
-        assert_eq!(
-            (status, body.as_str()),
-            (404, r#"{"error":"Invalid job_id"}"#)
-        );
+        assert_eq!((status, body.as_str()), (404, r#"{"error":"Invalid job_id"}"#));
         let (status, body) = over_duplex(&backend, "/nope").await.unwrap();
         assert_eq!((status, body.as_str()), (404, r#"{"error":"not found"}"#));
         let (status, body) = over_duplex(&backend, "/big").await.unwrap();
@@ -270,15 +227,10 @@ routes:
 
     #[tokio::test]
     async fn scripted_answers_over_tcp() {
-        let (addr, task) = listen(script(), "127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
+        let (addr, task) = listen(script(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
         let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
         let (status, body) = get(stream, "/metadata/19-7").await.unwrap();
-        assert_eq!(
-            (status, body.as_str()),
-            (404, r#"{"error":"Invalid job_id"}"#)
-        );
+        assert_eq!((status, body.as_str()), (404, r#"{"error":"Invalid job_id"}"#));
         task.abort();
     }
 }

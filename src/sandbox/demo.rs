@@ -19,12 +19,7 @@ pub async fn run(demo: &DemoArgs, trace: &TraceArgs) -> Result<Report> {
     let sandbox = Sandbox::start(scenario).await.context("starting the sandbox")?;
     let dir = tempfile::tempdir().context("creating a temporary folder for the sandbox kubeconfig")?;
     let kubeconfig = sandbox.write_kubeconfig(dir.path()).context("writing the sandbox kubeconfig")?;
-    let args = TraceArgs {
-        kubeconfig: Some(kubeconfig),
-        context: None,
-        namespace: Some(namespace),
-        ..trace.clone()
-    };
+    let args = TraceArgs { kubeconfig: Some(kubeconfig), context: None, namespace: Some(namespace), ..trace.clone() };
     let settings = Settings::resolve(Some(&demo.job_id), &args)?;
     let report = crate::trace(settings).await?;
     sandbox.shutdown().await;

@@ -28,7 +28,7 @@ use super::apiserver::{percent_decode, query_pairs, RecordedRequest, RequestLog,
 use super::backend_standin::{full_body, SandboxBody};
 use super::portforward::{accept_portforward, parse_ports, PortTargets, Target};
 use super::scenario::Scenario;
-use super::store::{resource_type, ApiError, LogOptions, Store};
+use super::store::{ApiError, LogOptions, Store, PODS};
 
 /// What the kubelet stand-in serves: a scenario's pods and logs, port targets, a request log.
 #[derive(Clone)]
@@ -44,12 +44,13 @@ impl KubeletRoutes {
         Self::at(scenario, jiff::Timestamp::now())
     }
 
-    /// Routes for `scenario` with its `now` shifted to `now` (use the same instant as the code
-    /// that loads the scenario's objects into the real apiserver).
+    /// Routes for `scenario` with its `now` shifted to `now`. For the real tier, pass the
+    /// scenario as seeded (namespaces renamed, times already shifted) and its own `now`:
+    /// `KubeletRoutes::at(&seeded.scenario, seeded.scenario.now)`, so nothing moves twice.
     pub fn at(scenario: &Scenario, now: jiff::Timestamp) -> Self {
         Self {
             store: Arc::new(Store::load(scenario, now)),
-            targets: PortTargets::from_scenario(scenario, Instant::now()),
+            targets: PortTargets::from_scenario(scenario, now, Instant::now()),
             requests: RequestLog::default(),
         }
     }
@@ -74,11 +75,7 @@ impl KubeletRoutes {
 
 /// Serves the kubelet endpoints over TLS on `listener` until the returned task is aborted
 /// (aborting it also ends open connections and port-forwards).
-pub async fn serve_kubelet(
-    listener: TcpListener,
-    tls: TlsAcceptor,
-    routes: KubeletRoutes,
-) -> JoinHandle<()> {
+pub async fn serve_kubelet(listener: TcpListener, tls: TlsAcceptor, routes: KubeletRoutes) -> JoinHandle<()> {
     let routes = Arc::new(routes);
     tokio::spawn(async move {
         let tasks = Tasks::default();
@@ -125,12 +122,8 @@ impl Drop for AbortOnDrop {
 
 fn text(code: u16, message: String) -> Response<SandboxBody> {
     let mut response = Response::new(full_body(message));
-    *response.status_mut() =
-        StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
+    *response.status_mut() = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/plain; charset=utf-8"));
     response
 }
 
@@ -138,21 +131,13 @@ fn error(err: ApiError) -> Response<SandboxBody> {
     text(err.code, err.message)
 }
 
-fn handle(
-    routes: &KubeletRoutes,
-    tasks: &Tasks,
-    mut req: Request<Incoming>,
-) -> Response<SandboxBody> {
+fn handle(routes: &KubeletRoutes, tasks: &Tasks, mut req: Request<Incoming>) -> Response<SandboxBody> {
     routes.requests.record(&req);
     if req.method() != http::Method::GET && req.method() != http::Method::POST {
         return text(405, "405: Method Not Allowed".to_string());
     }
     let path = req.uri().path().to_string();
-    let segments: Vec<String> = path
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(percent_decode)
-        .collect();
+    let segments: Vec<String> = path.split('/').filter(|s| !s.is_empty()).map(percent_decode).collect();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     match segments.as_slice() {
         ["containerLogs", ns, pod, container] => {
@@ -167,28 +152,18 @@ fn handle(
             }
         }
         ["portForward", ns, pod] | ["portForward", ns, pod, _] => {
-            let pods = resource_type("", "v1", "pods").expect("pods are served");
-            let Some(object) = routes.store.get(pods, Some(ns), pod) else {
+            let Some(object) = routes.store.get(&PODS, Some(ns), pod) else {
                 return text(404, format!("pod {ns}/{pod} not found"));
             };
-            let uid = object["metadata"]["uid"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
+            let uid = object["metadata"]["uid"].as_str().unwrap_or_default().to_string();
             let query = query_pairs(&req);
-            let values = query
-                .iter()
-                .filter(|(k, _)| k == "port" || k == "ports")
-                .map(|(_, v)| v.as_str());
+            let values = query.iter().filter(|(k, _)| k == "port" || k == "ports").map(|(_, v)| v.as_str());
             let ports = match parse_ports(values) {
                 Ok(ports) => ports,
                 Err(e) => return text(400, e),
             };
             let key = format!("{ns}/{pod}");
-            let targets = ports
-                .iter()
-                .map(|&p| (p, routes.targets.resolve(&key, p)))
-                .collect();
+            let targets = ports.iter().map(|&p| (p, routes.targets.resolve(&key, p))).collect();
             match accept_portforward(&mut req, targets, uid) {
                 Ok((response, run)) => {
                     tasks.spawn(run);
@@ -241,10 +216,7 @@ mod tests {
         }
     }
 
-    async fn connect(
-        tls: &Tls,
-        addr: SocketAddr,
-    ) -> impl AsyncRead + AsyncWrite + Unpin + Send + 'static {
+    async fn connect(tls: &Tls, addr: SocketAddr) -> impl AsyncRead + AsyncWrite + Unpin + Send + 'static {
         let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
         let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
         tls.connector.connect(name, tcp).await.unwrap()
@@ -260,14 +232,9 @@ mod tests {
 
     async fn get(tls: &Tls, addr: SocketAddr, path: &str) -> (u16, String) {
         let stream = connect(tls, addr).await;
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .unwrap();
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
         tokio::spawn(conn);
-        let req = Request::get(path)
-            .header("host", "localhost")
-            .body(Empty::<Bytes>::new())
-            .unwrap();
+        let req = Request::get(path).header("host", "localhost").body(Empty::<Bytes>::new()).unwrap();
         let response = sender.send_request(req).await.unwrap();
         let status = response.status().as_u16();
         let body = response.into_body().collect().await.unwrap().to_bytes();
@@ -278,21 +245,13 @@ mod tests {
     async fn container_logs_over_tls() {
         let routes = KubeletRoutes::new(&Scenario::builtin("incident-19-7").unwrap());
         let (tls, addr, task) = start(routes.clone()).await;
-        let (status, body) = get(
-            &tls,
-            addr,
-            "/containerLogs/panda/backend-7c9d8f6b5-x2x9q/backend?tailLines=1",
-        )
-        .await;
+        let (status, body) = get(&tls, addr, "/containerLogs/panda/backend-7c9d8f6b5-x2x9q/backend?tailLines=1").await;
         assert_eq!(status, 200);
         assert!(body.starts_with("WARN GET /metadata/19-7 -> 404"), "{body}");
         let path = "/containerLogs/panda/backend-7c9d8f6b5-x2x9q/backend?previous=true";
         let (status, body) = get(&tls, addr, path).await;
         assert_eq!(status, 400);
-        assert!(
-            body.contains("previous terminated container \"backend\""),
-            "{body}"
-        );
+        assert!(body.contains("previous terminated container \"backend\""), "{body}");
         assert_eq!(get(&tls, addr, "/pods").await.0, 404);
         let requests = routes.requests();
         assert_eq!(requests.len(), 3);
@@ -308,35 +267,21 @@ mod tests {
             other => panic!("the incident's first port is the backend, not {other:?}"),
         };
         let (backend, backend_task) =
-            crate::sandbox::backend_standin::listen(script, "127.0.0.1:0".parse().unwrap())
-                .await
-                .unwrap();
+            crate::sandbox::backend_standin::listen(script, "127.0.0.1:0".parse().unwrap()).await.unwrap();
         let routes = KubeletRoutes::new(&scenario).with_tcp("panda/mongo-0", 27017, backend);
         let (tls, addr, task) = start(routes).await;
         let stream = connect(&tls, addr).await;
-        let mut request = "wss://localhost/portForward/panda/mongo-0?port=27017"
-            .into_client_request()
-            .unwrap();
-        request.headers_mut().insert(
-            header::SEC_WEBSOCKET_PROTOCOL,
-            "v4.channel.k8s.io".parse().unwrap(),
-        );
-        let (mut ws, response) = tokio_tungstenite::client_async(request, stream)
-            .await
-            .unwrap();
-        assert_eq!(
-            response.headers()[header::SEC_WEBSOCKET_PROTOCOL],
-            "v4.channel.k8s.io"
-        );
+        let mut request = "wss://localhost/portForward/panda/mongo-0?port=27017".into_client_request().unwrap();
+        request.headers_mut().insert(header::SEC_WEBSOCKET_PROTOCOL, "v4.channel.k8s.io".parse().unwrap());
+        let (mut ws, response) = tokio_tungstenite::client_async(request, stream).await.unwrap();
+        assert_eq!(response.headers()[header::SEC_WEBSOCKET_PROTOCOL], "v4.channel.k8s.io");
         let [lo, hi] = 27017u16.to_le_bytes();
         for ch in [0u8, 1] {
             let frame = ws.next().await.unwrap().unwrap();
             assert_eq!(frame.into_data().as_ref(), &[ch, lo, hi]);
         }
         let mut send = vec![0u8];
-        send.extend_from_slice(
-            b"GET /metadata/19-7 HTTP/1.1\r\nhost: backend\r\nconnection: close\r\n\r\n",
-        );
+        send.extend_from_slice(b"GET /metadata/19-7 HTTP/1.1\r\nhost: backend\r\nconnection: close\r\n\r\n");
         ws.send(Message::binary(send)).await.unwrap();
         let mut received = Vec::new();
         while let Some(Ok(message)) = ws.next().await {
@@ -351,10 +296,7 @@ mod tests {
         }
         let received = String::from_utf8_lossy(&received);
         assert!(received.starts_with("HTTP/1.1 404"), "{received}");
-        assert!(
-            received.ends_with(r#"{"error":"Invalid job_id"}"#),
-            "{received}"
-        );
+        assert!(received.ends_with(r#"{"error":"Invalid job_id"}"#), "{received}");
         task.abort();
         backend_task.abort();
     }

@@ -31,9 +31,13 @@ use tokio_tungstenite::WebSocketStream;
 
 use super::backend_standin::{full_body, BackendStandin, SandboxBody};
 use super::scenario::{MongoData, PortAnswer, Scenario};
+use super::store::{shift_extended_json_dates, shift_for};
 
 /// The port-forward subprotocol the sandbox speaks (that of the 1.20 test cluster).
 pub const PORT_FORWARD_PROTOCOL: &str = "v4.channel.k8s.io";
+
+/// How long a relay to a TCP target may take to connect before the port reports an error.
+const TCP_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Serves one connection to a pod port in-process, on one end of a duplex stream.
 pub type ConnectionServer = Arc<dyn Fn(DuplexStream) -> BoxFuture<'static, ()> + Send + Sync>;
@@ -78,7 +82,13 @@ impl Target {
                 tokio::spawn(server(server_end));
                 Ok(Box::new(client))
             }
-            Target::Tcp(addr) => Ok(Box::new(tokio::net::TcpStream::connect(addr).await?)),
+            Target::Tcp(addr) => {
+                let connect = tokio::net::TcpStream::connect(addr);
+                match tokio::time::timeout(TCP_CONNECT_TIMEOUT, connect).await {
+                    Ok(stream) => Ok(Box::new(stream?)),
+                    Err(_) => Err(std::io::ErrorKind::TimedOut.into()),
+                }
+            }
             Target::Refused => Err(std::io::ErrorKind::ConnectionRefused.into()),
         }
     }
@@ -92,18 +102,26 @@ pub struct PortTargets {
 }
 
 impl PortTargets {
-    /// The scenario's targets; backends count `healthyAfterMs` from `started`.
-    pub fn from_scenario(scenario: &Scenario, started: Instant) -> Self {
+    /// The scenario's targets, MongoDB documents' dates shifted so that the scenario's `now`
+    /// is `now` (as [`Store::load`](super::store::Store::load) does for objects); backends
+    /// count `healthyAfterMs` from `started`.
+    pub fn from_scenario(scenario: &Scenario, now: jiff::Timestamp, started: Instant) -> Self {
+        let shift = shift_for(scenario, now);
         let mut targets = BTreeMap::new();
         for port in &scenario.ports {
             let target = match &port.answer {
                 PortAnswer::Backend(script) => {
                     let backend = BackendStandin::new(script.clone(), started);
-                    let server: ConnectionServer =
-                        Arc::new(move |s| Box::pin(backend.clone().serve_connection(s)));
+                    let server: ConnectionServer = Arc::new(move |s| Box::pin(backend.clone().serve_connection(s)));
                     Target::Serve(server)
                 }
-                PortAnswer::Mongo(data) => Target::Serve(mongo_server(Arc::new(data.clone()))),
+                PortAnswer::Mongo(data) => {
+                    let mut data = data.clone();
+                    for docs in data.databases.values_mut().flat_map(|c| c.values_mut()) {
+                        docs.iter_mut().for_each(|d| shift_extended_json_dates(d, shift));
+                    }
+                    Target::Serve(mongo_server(Arc::new(data)))
+                }
                 PortAnswer::Refused {} => Target::Refused,
             };
             targets.insert((port.pod.clone(), port.port), target);
@@ -124,10 +142,7 @@ impl PortTargets {
 
     /// What `pod` (`namespace/name`) on `port` reaches.
     pub fn resolve(&self, pod: &str, port: u16) -> Target {
-        self.targets
-            .get(&(pod.to_string(), port))
-            .cloned()
-            .unwrap_or(Target::Refused)
+        self.targets.get(&(pod.to_string(), port)).cloned().unwrap_or(Target::Refused)
     }
 }
 
@@ -136,9 +151,7 @@ fn mongo_server(data: Arc<MongoData>) -> ConnectionServer {
         Some(serve) => Arc::new(move |s| serve(s, data.clone())),
         None => Arc::new(|s| {
             Box::pin(async move {
-                tracing::warn!(
-                    "the MongoDB wire stand-in is not built in yet: closing the connection"
-                );
+                tracing::warn!("the MongoDB wire stand-in is not built in yet: closing the connection");
                 drop(s);
             })
         }),
@@ -169,9 +182,7 @@ pub fn upgrade_response(headers: &HeaderMap) -> Result<Response<SandboxBody>, St
         return Err("Upgrade request required".to_string());
     }
     if !has(header::SEC_WEBSOCKET_PROTOCOL, PORT_FORWARD_PROTOCOL) {
-        return Err(format!(
-            "unable to upgrade: the client must offer the {PORT_FORWARD_PROTOCOL} subprotocol"
-        ));
+        return Err(format!("unable to upgrade: the client must offer the {PORT_FORWARD_PROTOCOL} subprotocol"));
     }
     let key = headers
         .get(header::SEC_WEBSOCKET_KEY)
@@ -192,9 +203,10 @@ pub fn upgrade_response(headers: &HeaderMap) -> Result<Response<SandboxBody>, St
 pub fn parse_ports<'a>(values: impl IntoIterator<Item = &'a str>) -> Result<Vec<u16>, String> {
     let mut ports = Vec::new();
     for part in values.into_iter().flat_map(|v| v.split(',')) {
-        let port: u16 = part.trim().parse().map_err(|_| {
-            format!("invalid port {part:?}: ports must be numbers between 1 and 65535")
-        })?;
+        let port: u16 = part
+            .trim()
+            .parse()
+            .map_err(|_| format!("invalid port {part:?}: ports must be numbers between 1 and 65535"))?;
         if port == 0 {
             return Err("invalid port 0: ports must be numbers between 1 and 65535".to_string());
         }
@@ -219,12 +231,9 @@ pub fn accept_portforward<B>(
         match on_upgrade.await {
             Ok(upgraded) => {
                 let io = hyper_util::rt::TokioIo::new(upgraded);
-                let ws = WebSocketStream::from_raw_socket(
-                    io,
-                    tokio_tungstenite::tungstenite::protocol::Role::Server,
-                    None,
-                )
-                .await;
+                let ws =
+                    WebSocketStream::from_raw_socket(io, tokio_tungstenite::tungstenite::protocol::Role::Server, None)
+                        .await;
                 serve_portforward(ws, ports, pod_uid).await;
             }
             Err(e) => tracing::debug!("port-forward upgrade failed: {e}"),
@@ -242,11 +251,8 @@ enum Event {
 
 /// Runs the port-forward protocol on an upgraded websocket: `targets[i]` serves the i-th
 /// requested port of the pod whose uid is `pod_uid` (used in the refusal message).
-pub async fn serve_portforward<S>(
-    ws: WebSocketStream<S>,
-    ports: Vec<(u16, Target)>,
-    pod_uid: String,
-) where
+pub async fn serve_portforward<S>(ws: WebSocketStream<S>, ports: Vec<(u16, Target)>, pod_uid: String)
+where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let (mut sink, mut stream) = ws.split();
@@ -259,13 +265,24 @@ pub async fn serve_portforward<S>(
         }
     }
     let (events, mut inbox) = mpsc::channel::<Event>(16);
-    let mut writers: Vec<Option<tokio::io::WriteHalf<Box<dyn TargetIo>>>> = Vec::new();
+    // Writes to each target go through its own task, so a target that is slow to read never
+    // stops the loop below from relaying what targets send back (no relay deadlock).
+    let mut writers: Vec<Option<mpsc::UnboundedSender<Bytes>>> = Vec::new();
     for (i, (port, target)) in ports.iter().enumerate() {
         let ch = 2 * i as u8;
         match target.connect().await {
             Ok(io) => {
-                let (mut reader, writer) = tokio::io::split(io);
-                writers.push(Some(writer));
+                let (mut reader, mut writer) = tokio::io::split(io);
+                let (to_target, mut outbox) = mpsc::unbounded_channel::<Bytes>();
+                writers.push(Some(to_target));
+                tokio::spawn(async move {
+                    while let Some(data) = outbox.recv().await {
+                        if writer.write_all(&data).await.is_err() {
+                            return;
+                        }
+                    }
+                    let _ = writer.shutdown().await;
+                });
                 let events = events.clone();
                 tokio::spawn(async move {
                     let mut buf = vec![0u8; 32 * 1024];
@@ -319,9 +336,9 @@ pub async fn serve_portforward<S>(
                 Some(Ok(Message::Binary(data))) if data.len() > 1 => {
                     let ch = usize::from(data[0]);
                     if ch % 2 == 0 {
-                        if let Some(Some(writer)) = writers.get_mut(ch / 2) {
-                            if writer.write_all(&data[1..]).await.is_err() {
-                                writers[ch / 2] = None;
+                        if let Some(slot @ Some(_)) = writers.get_mut(ch / 2) {
+                            if slot.as_ref().is_some_and(|w| w.send(data.slice(1..)).is_err()) {
+                                *slot = None;
                             }
                         }
                     }
@@ -331,9 +348,8 @@ pub async fn serve_portforward<S>(
             },
         }
     }
-    for writer in writers.iter_mut().flatten() {
-        let _ = writer.shutdown().await;
-    }
+    // Dropping the senders ends the writer tasks, which shut the targets' write halves.
+    drop(writers);
     let _ = sink.send(Message::Close(None)).await;
     let _ = sink.close().await;
 }
@@ -355,15 +371,9 @@ mod tests {
     #[test]
     fn targets_follow_the_scenario_and_overrides() {
         let scenario = Scenario::builtin("incident-19-7").unwrap();
-        let targets = PortTargets::from_scenario(&scenario, Instant::now());
-        assert!(matches!(
-            targets.resolve("panda/backend-7c9d8f6b5-x2x9q", 8080),
-            Target::Serve(_)
-        ));
-        assert!(matches!(
-            targets.resolve("panda/backend-7c9d8f6b5-x2x9q", 9090),
-            Target::Refused
-        ));
+        let targets = PortTargets::from_scenario(&scenario, jiff::Timestamp::now(), Instant::now());
+        assert!(matches!(targets.resolve("panda/backend-7c9d8f6b5-x2x9q", 8080), Target::Serve(_)));
+        assert!(matches!(targets.resolve("panda/backend-7c9d8f6b5-x2x9q", 9090), Target::Refused));
         let addr: SocketAddr = "127.0.0.1:1".parse().unwrap();
         let targets = targets.with_tcp("panda/mongo-0", 27017, addr);
         assert!(matches!(targets.resolve("panda/mongo-0", 27017), Target::Tcp(a) if a == addr));

@@ -160,26 +160,12 @@ impl Scenario {
 
 /// Built-in scenarios shipped in the binary (used by `demo` and the fast tests).
 pub const BUILTIN: &[(&str, &str)] = &[
-    (
-        "incident-19-7",
-        include_str!("../../scenarios/incident-19-7.yaml"),
-    ),
-    (
-        "healthy-19-7",
-        include_str!("../../scenarios/healthy-19-7.yaml"),
-    ),
-    (
-        "crashloop-19-7",
-        include_str!("../../scenarios/crashloop-19-7.yaml"),
-    ),
-    (
-        "job-failed-19-7",
-        include_str!("../../scenarios/job-failed-19-7.yaml"),
-    ),
-    (
-        "elsewhere-19-7",
-        include_str!("../../scenarios/elsewhere-19-7.yaml"),
-    ),
+    ("incident-19-7", include_str!("../../scenarios/incident-19-7.yaml")),
+    ("healthy-19-7", include_str!("../../scenarios/healthy-19-7.yaml")),
+    ("crashloop-19-7", include_str!("../../scenarios/crashloop-19-7.yaml")),
+    ("job-failed-19-7", include_str!("../../scenarios/job-failed-19-7.yaml")),
+    ("elsewhere-19-7", include_str!("../../scenarios/elsewhere-19-7.yaml")),
+    ("backend-19-7", include_str!("../../scenarios/backend-19-7.yaml")),
 ];
 
 /// Checks a scenario's internal consistency; returns one line per problem (empty: fine).
@@ -208,24 +194,18 @@ pub fn validate(scenario: &Scenario) -> Vec<String> {
         let namespace = object["metadata"]["namespace"].as_str().unwrap_or_default();
         let what = format!("object #{i} ({kind} {namespace}/{name})");
         if api_version.is_empty() || kind.is_empty() || name.is_empty() {
-            problems.push(format!(
-                "{what}: apiVersion, kind and metadata.name are required"
-            ));
+            problems.push(format!("{what}: apiVersion, kind and metadata.name are required"));
             continue;
         }
         let Some(rt) = resource_type_of(api_version, kind) else {
-            problems.push(format!(
-                "{what}: {api_version} {kind} is not served by the sandbox"
-            ));
+            problems.push(format!("{what}: {api_version} {kind} is not served by the sandbox"));
             continue;
         };
         if rt.namespaced && namespace.is_empty() {
             problems.push(format!("{what}: a {kind} needs metadata.namespace"));
         }
         if rt.namespaced && !namespace.is_empty() && !namespaces.contains(namespace) {
-            problems.push(format!(
-                "{what}: namespace {namespace:?} has no Namespace object"
-            ));
+            problems.push(format!("{what}: namespace {namespace:?} has no Namespace object"));
         }
         if !seen.insert((kind, namespace, name)) {
             problems.push(format!("{what}: duplicate object"));
@@ -242,10 +222,7 @@ pub fn validate(scenario: &Scenario) -> Vec<String> {
     }
     for port in &scenario.ports {
         if !pods.contains_key(&port.pod) {
-            problems.push(format!(
-                "ports: pod {:?} (port {}) does not exist",
-                port.pod, port.port
-            ));
+            problems.push(format!("ports: pod {:?} (port {}) does not exist", port.pod, port.port));
         }
     }
     for key in scenario.logs.keys() {
@@ -256,9 +233,9 @@ pub fn validate(scenario: &Scenario) -> Vec<String> {
         };
         match pods.get(&format!("{namespace}/{pod}")) {
             None => problems.push(format!("logs: pod {namespace}/{pod} does not exist")),
-            Some(containers) if !containers.iter().any(|c| c == container) => problems.push(
-                format!("logs: pod {namespace}/{pod} has no container {container:?}"),
-            ),
+            Some(containers) if !containers.iter().any(|c| c == container) => {
+                problems.push(format!("logs: pod {namespace}/{pod} has no container {container:?}"))
+            }
             Some(_) => {}
         }
     }
@@ -297,16 +274,12 @@ mod tests {
         let mut s = Scenario::builtin("incident-19-7").unwrap();
         s.objects.push(serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"namespace": "panda"}}));
         s.objects.push(serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "namespace": "panda"}}));
-        s.objects.push(serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "nowhere"}}));
-        s.logs
-            .insert("panda/mongo-0/sidecar".into(), ContainerLogs::default());
-        s.logs
-            .insert("panda/ghost/c".into(), ContainerLogs::default());
-        s.ports.push(PortTarget {
-            pod: "panda/ghost".into(),
-            port: 1,
-            answer: PortAnswer::Refused {},
-        });
+        s.objects.push(
+            serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "nowhere"}}),
+        );
+        s.logs.insert("panda/mongo-0/sidecar".into(), ContainerLogs::default());
+        s.logs.insert("panda/ghost/c".into(), ContainerLogs::default());
+        s.ports.push(PortTarget { pod: "panda/ghost".into(), port: 1, answer: PortAnswer::Refused {} });
         s.forbidden.push("widgets".into());
         let problems = validate(&s);
         assert_eq!(problems.len(), 7, "{problems:#?}");
@@ -319,10 +292,7 @@ mod tests {
             "panda/ghost\" (port 1)",
             "widgets",
         ] {
-            assert!(
-                problems.iter().any(|p| p.contains(needle)),
-                "{needle}: {problems:#?}"
-            );
+            assert!(problems.iter().any(|p| p.contains(needle)), "{needle}: {problems:#?}");
         }
     }
 }

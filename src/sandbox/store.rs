@@ -39,78 +39,31 @@ impl ResourceType {
     }
 }
 
+const fn core(plural: &'static str, kind: &'static str, namespaced: bool) -> ResourceType {
+    ResourceType { group: "", version: "v1", plural, kind, namespaced }
+}
+
+pub const NAMESPACES: ResourceType = core("namespaces", "Namespace", false);
+pub const NODES: ResourceType = core("nodes", "Node", false);
+pub const PODS: ResourceType = core("pods", "Pod", true);
+pub const SERVICES: ResourceType = core("services", "Service", true);
+pub const ENDPOINTS: ResourceType = core("endpoints", "Endpoints", true);
+pub const EVENTS: ResourceType = core("events", "Event", true);
+pub const SECRETS: ResourceType = core("secrets", "Secret", true);
+pub const JOBS: ResourceType =
+    ResourceType { group: "batch", version: "v1", plural: "jobs", kind: "Job", namespaced: true };
+
 /// Every resource type the sandbox knows (the 1.20 test cluster has no `discovery.k8s.io/v1`).
-pub const RESOURCES: &[ResourceType] = &[
-    ResourceType {
-        group: "",
-        version: "v1",
-        plural: "namespaces",
-        kind: "Namespace",
-        namespaced: false,
-    },
-    ResourceType {
-        group: "",
-        version: "v1",
-        plural: "nodes",
-        kind: "Node",
-        namespaced: false,
-    },
-    ResourceType {
-        group: "",
-        version: "v1",
-        plural: "pods",
-        kind: "Pod",
-        namespaced: true,
-    },
-    ResourceType {
-        group: "",
-        version: "v1",
-        plural: "services",
-        kind: "Service",
-        namespaced: true,
-    },
-    ResourceType {
-        group: "",
-        version: "v1",
-        plural: "endpoints",
-        kind: "Endpoints",
-        namespaced: true,
-    },
-    ResourceType {
-        group: "",
-        version: "v1",
-        plural: "events",
-        kind: "Event",
-        namespaced: true,
-    },
-    ResourceType {
-        group: "",
-        version: "v1",
-        plural: "secrets",
-        kind: "Secret",
-        namespaced: true,
-    },
-    ResourceType {
-        group: "batch",
-        version: "v1",
-        plural: "jobs",
-        kind: "Job",
-        namespaced: true,
-    },
-];
+pub const RESOURCES: &[ResourceType] = &[NAMESPACES, NODES, PODS, SERVICES, ENDPOINTS, EVENTS, SECRETS, JOBS];
 
 /// The resource type served at `group`/`version`/`plural`, if any.
 pub fn resource_type(group: &str, version: &str, plural: &str) -> Option<&'static ResourceType> {
-    RESOURCES
-        .iter()
-        .find(|r| r.group == group && r.version == version && r.plural == plural)
+    RESOURCES.iter().find(|r| r.group == group && r.version == version && r.plural == plural)
 }
 
 /// The resource type of an object's `apiVersion` and `kind`, if the sandbox serves it.
 pub fn resource_type_of(api_version: &str, kind: &str) -> Option<&'static ResourceType> {
-    RESOURCES
-        .iter()
-        .find(|r| r.api_version() == api_version && r.kind == kind)
+    RESOURCES.iter().find(|r| r.api_version() == api_version && r.kind == kind)
 }
 
 /// An error answered as a Kubernetes `Status` object.
@@ -126,12 +79,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn bad_request(message: impl Into<String>) -> Self {
-        Self {
-            code: 400,
-            reason: "BadRequest",
-            message: message.into(),
-            details: None,
-        }
+        Self { code: 400, reason: "BadRequest", message: message.into(), details: None }
     }
 
     /// `pods "x" not found`, with `details.name` and `details.kind` set like the apiserver's.
@@ -140,11 +88,7 @@ impl ApiError {
             code: 404,
             reason: "NotFound",
             message: format!("{} \"{}\" not found", qualified(rt.plural, rt.group), name),
-            details: Some((
-                name.to_string(),
-                rt.group.to_string(),
-                rt.plural.to_string(),
-            )),
+            details: Some((name.to_string(), rt.group.to_string(), rt.plural.to_string())),
         }
     }
 
@@ -160,13 +104,7 @@ impl ApiError {
 
     /// The RBAC denial, worded like the apiserver's: `resource` may be a subresource
     /// (`pods/log`); `name` is `None` for lists; `namespace` is `None` at the cluster scope.
-    pub fn forbidden(
-        verb: &str,
-        group: &str,
-        resource: &str,
-        name: Option<&str>,
-        namespace: Option<&str>,
-    ) -> Self {
+    pub fn forbidden(verb: &str, group: &str, resource: &str, name: Option<&str>, namespace: Option<&str>) -> Self {
         let base = resource.split('/').next().unwrap_or(resource);
         let subject = match name {
             Some(n) => format!("{} \"{}\"", qualified(base, group), n),
@@ -197,12 +135,7 @@ impl ApiError {
     }
 
     pub fn service_unavailable(message: impl Into<String>) -> Self {
-        Self {
-            code: 503,
-            reason: "ServiceUnavailable",
-            message: message.into(),
-            details: None,
-        }
+        Self { code: 503, reason: "ServiceUnavailable", message: message.into(), details: None }
     }
 
     /// The `Status` object the apiserver would send.
@@ -287,6 +220,43 @@ fn shift_times(value: &mut Value, shift: jiff::SignedDuration) {
     }
 }
 
+/// The shift that moves `scenario`'s `now` to `now`, in whole seconds (most Kubernetes times
+/// have second precision; the real tier's seeding rounds the same way).
+pub fn shift_for(scenario: &Scenario, now: jiff::Timestamp) -> jiff::SignedDuration {
+    jiff::SignedDuration::from_secs(scenario.shift_to(now).as_secs())
+}
+
+/// Shifts MongoDB Extended JSON dates anywhere inside `value`: `{"$date": "<RFC 3339>"}`
+/// (kept to milliseconds) and `{"$date": {"$numberLong": "<ms since the epoch>"}}`.
+pub fn shift_extended_json_dates(value: &mut Value, shift: jiff::SignedDuration) {
+    match value {
+        Value::Object(map) => {
+            if let Some(date) = map.get_mut("$date") {
+                match date {
+                    Value::String(text) => {
+                        let shifted = text.parse::<jiff::Timestamp>().ok().and_then(|t| t.checked_add(shift).ok());
+                        if let Some(t) = shifted {
+                            *text = t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+                        }
+                    }
+                    Value::Object(long) => {
+                        let ms = long.get("$numberLong").and_then(Value::as_str).and_then(|n| n.parse::<i64>().ok());
+                        if let Some(ms) = ms {
+                            let moved = ms.saturating_add(i64::try_from(shift.as_millis()).unwrap_or(0));
+                            long.insert("$numberLong".into(), Value::String(moved.to_string()));
+                        }
+                    }
+                    _ => {}
+                }
+                return;
+            }
+            map.values_mut().for_each(|v| shift_extended_json_dates(v, shift));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| shift_extended_json_dates(v, shift)),
+        _ => {}
+    }
+}
+
 /// Shifts the RFC 3339 prefix of every log line; lines without one are kept as they are.
 pub fn shift_log(text: &str, shift: jiff::SignedDuration) -> String {
     let mut out = String::with_capacity(text.len() + 16);
@@ -315,11 +285,7 @@ fn split_log_line(line: &str) -> Option<(jiff::Timestamp, &str)> {
 /// A stable pseudo-uid for objects that have none in the scenario file.
 fn stable_uid(seed: &str) -> String {
     // FNV-1a, twice with different offsets, laid out like a UUID.
-    let fnv = |offset: u64| {
-        seed.bytes().fold(offset, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-        })
-    };
+    let fnv = |offset: u64| seed.bytes().fold(offset, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
     let (a, b) = (fnv(0xcbf2_9ce4_8422_2325), fnv(0x8422_2325_cbf2_9ce4));
     format!(
         "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
@@ -345,11 +311,8 @@ pub struct Store {
 impl Store {
     /// Loads `scenario` with every time shifted so that the scenario's `now` is `now`.
     pub fn load(scenario: &Scenario, now: jiff::Timestamp) -> Store {
-        let shift = scenario.shift_to(now);
-        let mut store = Store {
-            now,
-            ..Store::default()
-        };
+        let shift = shift_for(scenario, now);
+        let mut store = Store { now, ..Store::default() };
         for object in &scenario.objects {
             let api_version = object["apiVersion"].as_str().unwrap_or_default();
             let kind = object["kind"].as_str().unwrap_or_default();
@@ -364,12 +327,7 @@ impl Store {
             if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
                 meta.insert("resourceVersion".into(), Value::String(rv.to_string()));
                 if !meta.contains_key("uid") {
-                    let seed = format!(
-                        "{}/{}/{}",
-                        kind,
-                        meta_str(meta, "namespace"),
-                        meta_str(meta, "name")
-                    );
+                    let seed = format!("{}/{}/{}", kind, meta_str(meta, "namespace"), meta_str(meta, "name"));
                     meta.insert("uid".into(), Value::String(stable_uid(&seed)));
                 }
                 if !meta.contains_key("creationTimestamp") {
@@ -415,9 +373,7 @@ impl Store {
             .map(|items| {
                 items
                     .iter()
-                    .filter(|o| {
-                        namespace.is_none_or(|ns| o["metadata"]["namespace"].as_str() == Some(ns))
-                    })
+                    .filter(|o| namespace.is_none_or(|ns| o["metadata"]["namespace"].as_str() == Some(ns)))
                     .collect()
             })
             .unwrap_or_default()
@@ -438,16 +394,8 @@ impl Store {
     /// Serves a pod's log like the kubelet behind `pods/log`: picks the container, checks it
     /// exists, then applies `previous`, `tailLines`, `sinceSeconds`/`sinceTime`, `timestamps`
     /// and `limitBytes` in the kubelet's order.
-    pub fn pod_log(
-        &self,
-        namespace: &str,
-        pod_name: &str,
-        opts: &LogOptions,
-    ) -> Result<String, ApiError> {
-        let pods = resource_type("", "v1", "pods").expect("pods are served");
-        let pod = self
-            .get(pods, Some(namespace), pod_name)
-            .ok_or_else(|| ApiError::not_found(pods, pod_name))?;
+    pub fn pod_log(&self, namespace: &str, pod_name: &str, opts: &LogOptions) -> Result<String, ApiError> {
+        let pod = self.get(&PODS, Some(namespace), pod_name).ok_or_else(|| ApiError::not_found(&PODS, pod_name))?;
         let containers: Vec<&str> = pod["spec"]["containers"]
             .as_array()
             .map(|cs| cs.iter().filter_map(|c| c["name"].as_str()).collect())
@@ -458,9 +406,7 @@ impl Store {
                     .as_array()
                     .is_some_and(|cs| cs.iter().any(|i| i["name"].as_str() == Some(c)));
                 if !containers.contains(&c) && !init {
-                    return Err(ApiError::bad_request(format!(
-                        "container {c} is not valid for pod {pod_name}"
-                    )));
+                    return Err(ApiError::bad_request(format!("container {c} is not valid for pod {pod_name}")));
                 }
                 c.to_string()
             }
@@ -468,9 +414,9 @@ impl Store {
                 [only] => only.to_string(),
                 _ => {
                     return Err(ApiError::bad_request(format!(
-                    "a container name must be specified for pod {pod_name}, choose one of: [{}]",
-                    containers.join(" ")
-                )))
+                        "a container name must be specified for pod {pod_name}, choose one of: [{}]",
+                        containers.join(" ")
+                    )))
                 }
             },
         };
@@ -483,15 +429,15 @@ impl Store {
                 Some(p) => p,
                 None => {
                     return Err(ApiError::bad_request(format!(
-                    "previous terminated container \"{container}\" in pod \"{pod_name}\" not found"
-                )))
+                        "previous terminated container \"{container}\" in pod \"{pod_name}\" not found"
+                    )))
                 }
             }
         } else {
             if let Some(status) = status {
                 let waiting = &status["state"]["waiting"];
-                let never_ran = status["restartCount"].as_i64().unwrap_or(0) == 0
-                    && status["lastState"]["terminated"].is_null();
+                let never_ran =
+                    status["restartCount"].as_i64().unwrap_or(0) == 0 && status["lastState"]["terminated"].is_null();
                 if waiting.is_object() && never_ran && logs.is_none_or(|l| l.current.is_empty()) {
                     let reason = waiting["reason"].as_str().unwrap_or("ContainerCreating");
                     return Err(ApiError::bad_request(format!(
@@ -511,10 +457,7 @@ fn meta_str<'a>(meta: &'a Map<String, Value>, key: &str) -> &'a str {
 
 fn object_key(o: &Value) -> (String, String) {
     let meta = &o["metadata"];
-    (
-        meta["namespace"].as_str().unwrap_or_default().to_string(),
-        meta["name"].as_str().unwrap_or_default().to_string(),
-    )
+    (meta["namespace"].as_str().unwrap_or_default().to_string(), meta["name"].as_str().unwrap_or_default().to_string())
 }
 
 /// The query of `pods/{name}/log` (and of the kubelet's `containerLogs`).
@@ -535,31 +478,26 @@ impl LogOptions {
         let mut opts = LogOptions::default();
         for (key, value) in query {
             let number = |v: &str| {
-                v.parse::<i64>()
-                    .map_err(|_| ApiError::bad_request(format!("invalid value for {key}: {v:?}")))
+                v.parse::<i64>().map_err(|_| ApiError::bad_request(format!("invalid value for {key}: {v:?}")))
             };
             match key.as_str() {
                 "container" => opts.container = Some(value.clone()),
-                "tailLines" => {
-                    opts.tail_lines = Some(usize::try_from(number(value)?.max(0)).unwrap_or(0))
-                }
+                "tailLines" => opts.tail_lines = Some(usize::try_from(number(value)?.max(0)).unwrap_or(0)),
                 "sinceSeconds" => {
                     let n = number(value)?;
                     if n < 1 {
-                        return Err(ApiError::bad_request(
-                            "sinceSeconds: Invalid value: must be greater than 0",
-                        ));
+                        return Err(ApiError::bad_request("sinceSeconds: Invalid value: must be greater than 0"));
                     }
                     opts.since_seconds = Some(n);
                 }
                 "sinceTime" => {
-                    opts.since_time = Some(value.parse().map_err(|_| {
-                        ApiError::bad_request(format!("invalid value for sinceTime: {value:?}"))
-                    })?)
+                    opts.since_time = Some(
+                        value
+                            .parse()
+                            .map_err(|_| ApiError::bad_request(format!("invalid value for sinceTime: {value:?}")))?,
+                    )
                 }
-                "limitBytes" => {
-                    opts.limit_bytes = Some(usize::try_from(number(value)?.max(0)).unwrap_or(0))
-                }
+                "limitBytes" => opts.limit_bytes = Some(usize::try_from(number(value)?.max(0)).unwrap_or(0)),
                 "timestamps" => opts.timestamps = value == "true" || value == "1",
                 "previous" => opts.previous = value == "true" || value == "1",
                 _ => {}
@@ -650,16 +588,7 @@ impl LabelSelector {
 pub fn labels_of(object: &Value) -> BTreeMap<String, String> {
     object["metadata"]["labels"]
         .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        v.as_str().map_or_else(|| v.to_string(), str::to_string),
-                    )
-                })
-                .collect()
-        })
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string))).collect())
         .unwrap_or_default()
 }
 
@@ -732,14 +661,10 @@ fn validate_key(key: &str) -> Result<(), String> {
             let ok = !prefix.is_empty()
                 && prefix.len() <= 253
                 && prefix.split('.').all(|p| {
-                    !p.is_empty()
-                        && p.chars()
-                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                    !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
                 });
             if !ok {
-                return Err(format!(
-                    "{key:?}: prefix part must be a lowercase RFC 1123 subdomain"
-                ));
+                return Err(format!("{key:?}: prefix part must be a lowercase RFC 1123 subdomain"));
             }
             name
         }
@@ -784,14 +709,13 @@ pub fn parse_label_selector(input: &str) -> Result<LabelSelector, ApiError> {
     };
     while i < tokens.len() {
         let requirement = if tokens[i] == Token::Bang {
-            let key = ident(tokens.get(i + 1))
-                .ok_or_else(|| bad("found '!', expected: identifier".into()))?;
+            let key = ident(tokens.get(i + 1)).ok_or_else(|| bad("found '!', expected: identifier".into()))?;
             validate_key(&key).map_err(bad)?;
             i += 2;
             Requirement::DoesNotExist(key)
         } else {
-            let key = ident(tokens.get(i))
-                .ok_or_else(|| bad(format!("found {:?}, expected: !, identifier", tokens[i])))?;
+            let key =
+                ident(tokens.get(i)).ok_or_else(|| bad(format!("found {:?}, expected: !, identifier", tokens[i])))?;
             validate_key(&key).map_err(bad)?;
             i += 1;
             match tokens.get(i) {
@@ -806,9 +730,7 @@ pub fn parse_label_selector(input: &str) -> Result<LabelSelector, ApiError> {
                             i += 1;
                             String::new()
                         }
-                        Some(other) => {
-                            return Err(bad(format!("found {other:?}, expected: identifier")))
-                        }
+                        Some(other) => return Err(bad(format!("found {other:?}, expected: identifier"))),
                     };
                     validate_value(&value).map_err(bad)?;
                     if *op == Token::NotEq {
@@ -836,11 +758,7 @@ pub fn parse_label_selector(input: &str) -> Result<LabelSelector, ApiError> {
                                 i += 1;
                                 break;
                             }
-                            other => {
-                                return Err(bad(format!(
-                                    "found {other:?}, expected: ',', ')' or identifier"
-                                )))
-                            }
+                            other => return Err(bad(format!("found {other:?}, expected: ',', ')' or identifier"))),
                         }
                         match tokens.get(i) {
                             Some(Token::Comma) => i += 1,
@@ -848,9 +766,7 @@ pub fn parse_label_selector(input: &str) -> Result<LabelSelector, ApiError> {
                                 i += 1;
                                 break;
                             }
-                            other => {
-                                return Err(bad(format!("found {other:?}, expected: ',' or ')'")))
-                            }
+                            other => return Err(bad(format!("found {other:?}, expected: ',' or ')'"))),
                         }
                     }
                     values.sort();
@@ -860,11 +776,7 @@ pub fn parse_label_selector(input: &str) -> Result<LabelSelector, ApiError> {
                         Requirement::In(key, values)
                     }
                 }
-                Some(other) => {
-                    return Err(bad(format!(
-                        "found {other:?}, expected: in, notin, =, ==, !=, gt, lt"
-                    )))
-                }
+                Some(other) => return Err(bad(format!("found {other:?}, expected: in, notin, =, ==, !=, gt, lt"))),
             }
         };
         requirements.push(requirement);
@@ -937,24 +849,13 @@ pub fn parse_field_selector(input: &str, rt: &ResourceType) -> Result<FieldSelec
         } else if let Some((f, v)) = term.split_once('=') {
             (f, v, false)
         } else {
-            return Err(ApiError::bad_request(format!(
-                "invalid selector: '{input}'; can't understand '{term}'"
-            )));
+            return Err(ApiError::bad_request(format!("invalid selector: '{input}'; can't understand '{term}'")));
         };
         let field = field.trim();
-        if field != "metadata.name"
-            && field != "metadata.namespace"
-            && !supported_fields(rt.plural).contains(&field)
-        {
-            return Err(ApiError::bad_request(format!(
-                "field label not supported: {field}"
-            )));
+        if field != "metadata.name" && field != "metadata.namespace" && !supported_fields(rt.plural).contains(&field) {
+            return Err(ApiError::bad_request(format!("field label not supported: {field}")));
         }
-        terms.push(FieldRequirement {
-            field: field.to_string(),
-            value: value.trim().to_string(),
-            negated,
-        });
+        terms.push(FieldRequirement { field: field.to_string(), value: value.trim().to_string(), negated });
     }
     Ok(FieldSelector(terms))
 }
@@ -970,11 +871,7 @@ impl FieldSelector {
 
 /// The value of a selectable field (`source` is the event's `source.component`).
 fn field_value(object: &Value, field: &str) -> String {
-    let path = if field == "source" {
-        "source.component"
-    } else {
-        field
-    };
+    let path = if field == "source" { "source.component" } else { field };
     let mut v = object;
     for part in path.split('.') {
         v = &v[part];
@@ -1011,9 +908,7 @@ pub fn paginate<'a>(
     let start = match continue_token.filter(|t| !t.is_empty()) {
         Some(token) => {
             let decoded = decode_continue(token).ok_or_else(|| {
-                ApiError::bad_request(format!(
-                    "continue key is not valid: {token:?} is not a token this server issued"
-                ))
+                ApiError::bad_request(format!("continue key is not valid: {token:?} is not a token this server issued"))
             })?;
             items
                 .iter()
@@ -1029,19 +924,14 @@ pub fn paginate<'a>(
     match limit.filter(|&l| l > 0 && l < rest.len()) {
         Some(limit) => {
             let (ns, name) = object_key(rest[limit]);
-            let token =
-                json!({"rv": resource_version, "start": format!("{ns}/{name}")}).to_string();
+            let token = json!({"rv": resource_version, "start": format!("{ns}/{name}")}).to_string();
             Ok(Page {
                 items: rest[..limit].to_vec(),
                 continue_token: Some(token.bytes().map(|b| format!("{b:02x}")).collect()),
                 remaining: Some(rest.len() - limit),
             })
         }
-        None => Ok(Page {
-            items: rest.to_vec(),
-            continue_token: None,
-            remaining: None,
-        }),
+        None => Ok(Page { items: rest.to_vec(), continue_token: None, remaining: None }),
     }
 }
 
@@ -1049,10 +939,8 @@ fn decode_continue(token: &str) -> Option<String> {
     if !token.len().is_multiple_of(2) || !token.is_ascii() {
         return None;
     }
-    let bytes: Option<Vec<u8>> = (0..token.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&token[i..i + 2], 16).ok())
-        .collect();
+    let bytes: Option<Vec<u8>> =
+        (0..token.len()).step_by(2).map(|i| u8::from_str_radix(&token[i..i + 2], 16).ok()).collect();
     let value: Value = serde_json::from_slice(&bytes?).ok()?;
     value["start"].as_str().map(str::to_string)
 }
@@ -1062,10 +950,7 @@ mod tests {
     use super::*;
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     fn incident() -> (Scenario, Store) {
@@ -1098,24 +983,10 @@ mod tests {
 
     #[test]
     fn invalid_label_selectors_are_bad_requests() {
-        for bad in [
-            "a b",
-            "job_id in 19-7",
-            "job_id in (19-7",
-            "=x",
-            "a=b,",
-            "a=(b)",
-            "a=b=c",
-            "-a=b",
-            "a=b c",
-        ] {
+        for bad in ["a b", "job_id in 19-7", "job_id in (19-7", "=x", "a=b,", "a=(b)", "a=b=c", "-a=b", "a=b c"] {
             let err = parse_label_selector(bad).expect_err(bad);
             assert_eq!((err.code, err.reason), (400, "BadRequest"), "{bad}");
-            assert!(
-                err.message.starts_with("unable to parse requirement"),
-                "{}",
-                err.message
-            );
+            assert!(err.message.starts_with("unable to parse requirement"), "{}", err.message);
         }
     }
 
@@ -1129,8 +1000,7 @@ mod tests {
         assert!(sel("spec.nodeName==node-a"));
         assert!(!sel("status.phase!=Running"));
         assert!(sel("metadata.namespace!=staging"));
-        let event =
-            json!({"type": "Warning", "involvedObject": {"kind": "Pod", "name": "p", "uid": "u"}});
+        let event = json!({"type": "Warning", "involvedObject": {"kind": "Pod", "name": "p", "uid": "u"}});
         let f = parse_field_selector(
             "involvedObject.name=p,involvedObject.kind=Pod,involvedObject.uid=u,type=Warning",
             events,
@@ -1147,66 +1017,44 @@ mod tests {
     fn load_shifts_times_and_assigns_versions() {
         let (scenario, store) = incident();
         let pods = resource_type("", "v1", "pods").unwrap();
-        let pod = store
-            .get(pods, Some("panda"), "grpc-job-19-7-8rlgb")
-            .unwrap();
+        let pod = store.get(pods, Some("panda"), "grpc-job-19-7-8rlgb").unwrap();
         // The scenario's now is 10:01:00, the pod was created at 10:00:00: one minute ago.
         assert_eq!(pod["metadata"]["creationTimestamp"], "2025-12-31T23:59:00Z");
-        assert_eq!(
-            pod["status"]["conditions"][1]["lastTransitionTime"],
-            "2025-12-31T23:59:00Z"
-        );
-        assert_eq!(
-            pod["status"]["containerStatuses"][0]["state"]["running"]["startedAt"],
-            "2025-12-31T23:59:00Z"
-        );
-        assert!(pod["metadata"]["resourceVersion"]
-            .as_str()
-            .unwrap()
-            .parse::<u64>()
-            .is_ok());
+        assert_eq!(pod["status"]["conditions"][1]["lastTransitionTime"], "2025-12-31T23:59:00Z");
+        assert_eq!(pod["status"]["containerStatuses"][0]["state"]["running"]["startedAt"], "2025-12-31T23:59:00Z");
+        assert!(pod["metadata"]["resourceVersion"].as_str().unwrap().parse::<u64>().is_ok());
         assert_eq!(store.resource_version() as usize, scenario.objects.len());
         // Objects without a uid get a stable one.
         let services = resource_type("", "v1", "services").unwrap();
         let a = store.get(services, Some("panda"), "backend").unwrap()["metadata"]["uid"].clone();
-        let b = incident()
-            .1
-            .get(services, Some("panda"), "backend")
-            .unwrap()["metadata"]["uid"]
-            .clone();
+        let b = incident().1.get(services, Some("panda"), "backend").unwrap()["metadata"]["uid"].clone();
         assert_eq!(a, b);
         assert_eq!(a.as_str().unwrap().len(), 36);
         // Lists are sorted by namespace/name.
-        let names: Vec<_> = store
-            .list(pods, None)
-            .iter()
-            .map(|p| object_key(p))
-            .collect();
+        let names: Vec<_> = store.list(pods, None).iter().map(|p| object_key(p)).collect();
         let mut sorted = names.clone();
         sorted.sort();
         assert_eq!(names, sorted);
-        let logs = store
-            .logs("panda", "backend-7c9d8f6b5-x2x9q", "backend")
-            .unwrap();
-        assert!(
-            logs.current
-                .starts_with("2025-12-31T23:57:00.412Z INFO POST /configure"),
-            "{}",
-            logs.current
-        );
+        let logs = store.logs("panda", "backend-7c9d8f6b5-x2x9q", "backend").unwrap();
+        assert!(logs.current.starts_with("2025-12-31T23:57:00.412Z INFO POST /configure"), "{}", logs.current);
+    }
+
+    #[test]
+    fn mongo_dates_are_shifted() {
+        let shift = jiff::SignedDuration::from_secs(3600);
+        let mut doc = json!({"a": [{"created_at": {"$date": "2025-11-13T09:58:00.530Z"}}],
+                             "b": {"$date": {"$numberLong": "1000"}}, "c": "2025-11-13T09:58:00Z"});
+        shift_extended_json_dates(&mut doc, shift);
+        assert_eq!(doc["a"][0]["created_at"]["$date"], "2025-11-13T10:58:00.530Z");
+        assert_eq!(doc["b"]["$date"]["$numberLong"], "3601000");
+        assert_eq!(doc["c"], "2025-11-13T09:58:00Z");
     }
 
     #[test]
     fn shift_keeps_precision() {
         let shift = jiff::SignedDuration::from_secs(90);
-        assert_eq!(
-            shift_time("2025-11-13T10:00:00Z", shift).unwrap(),
-            "2025-11-13T10:01:30Z"
-        );
-        assert_eq!(
-            shift_time("2025-11-13T10:00:00.5Z", shift).unwrap(),
-            "2025-11-13T10:01:30.500000Z"
-        );
+        assert_eq!(shift_time("2025-11-13T10:00:00Z", shift).unwrap(), "2025-11-13T10:01:30Z");
+        assert_eq!(shift_time("2025-11-13T10:00:00.5Z", shift).unwrap(), "2025-11-13T10:01:30.500000Z");
         assert_eq!(shift_time("not a time", shift), None);
         assert_eq!(shift_log("no time here\n", shift), "no time here\n");
     }
@@ -1218,50 +1066,24 @@ mod tests {
         let all = store.pod_log("panda", pod, &LogOptions::default()).unwrap();
         assert_eq!(all.lines().count(), 9);
         assert!(all.starts_with("INFO POST /configure job_id=20-1"));
-        let opts = LogOptions {
-            tail_lines: Some(2),
-            timestamps: true,
-            ..Default::default()
-        };
+        let opts = LogOptions { tail_lines: Some(2), timestamps: true, ..Default::default() };
         let tail = store.pod_log("panda", pod, &opts).unwrap();
         assert_eq!(tail.lines().count(), 2);
-        assert!(tail
-            .lines()
-            .last()
-            .unwrap()
-            .contains("WARN GET /metadata/19-7"));
+        assert!(tail.lines().last().unwrap().contains("WARN GET /metadata/19-7"));
         assert!(tail.starts_with("2025-12-31T23:59:"));
         // sinceSeconds=60 keeps the lines from 10:00:00 on (scenario time).
-        let opts = LogOptions {
-            since_seconds: Some(60),
-            ..Default::default()
-        };
-        assert_eq!(
-            store.pod_log("panda", pod, &opts).unwrap().lines().count(),
-            5
-        );
-        let opts = LogOptions {
-            previous: true,
-            ..Default::default()
-        };
+        let opts = LogOptions { since_seconds: Some(60), ..Default::default() };
+        assert_eq!(store.pod_log("panda", pod, &opts).unwrap().lines().count(), 5);
+        let opts = LogOptions { previous: true, ..Default::default() };
         let err = store.pod_log("panda", pod, &opts).unwrap_err();
-        assert_eq!(err.message, "previous terminated container \"backend\" in pod \"backend-7c9d8f6b5-x2x9q\" not found");
-        let opts = LogOptions {
-            container: Some("nope".into()),
-            ..Default::default()
-        };
-        assert_eq!(store.pod_log("panda", pod, &opts).unwrap_err().code, 400);
         assert_eq!(
-            store
-                .pod_log("panda", "nope", &LogOptions::default())
-                .unwrap_err()
-                .code,
-            404
+            err.message,
+            "previous terminated container \"backend\" in pod \"backend-7c9d8f6b5-x2x9q\" not found"
         );
-        let opts = LogOptions {
-            limit_bytes: Some(4),
-            ..Default::default()
-        };
+        let opts = LogOptions { container: Some("nope".into()), ..Default::default() };
+        assert_eq!(store.pod_log("panda", pod, &opts).unwrap_err().code, 400);
+        assert_eq!(store.pod_log("panda", "nope", &LogOptions::default()).unwrap_err().code, 404);
+        let opts = LogOptions { limit_bytes: Some(4), ..Default::default() };
         assert_eq!(store.pod_log("panda", pod, &opts).unwrap(), "INFO");
     }
 
@@ -1273,13 +1095,8 @@ mod tests {
             "spec": {"containers": [{"name": "a"}, {"name": "b"}]}
         }));
         let store = Store::load(&scenario, jiff::Timestamp::now());
-        let err = store
-            .pod_log("panda", "two", &LogOptions::default())
-            .unwrap_err();
-        assert_eq!(
-            err.message,
-            "a container name must be specified for pod two, choose one of: [a b]"
-        );
+        let err = store.pod_log("panda", "two", &LogOptions::default()).unwrap_err();
+        assert_eq!(err.message, "a container name must be specified for pod two, choose one of: [a b]");
     }
 
     #[test]
@@ -1302,16 +1119,8 @@ mod tests {
             }
         }
         assert_eq!(seen, all.iter().map(|o| object_key(o)).collect::<Vec<_>>());
-        assert_eq!(
-            paginate(all.clone(), Some(2), Some("zz"), 7)
-                .unwrap_err()
-                .code,
-            400
-        );
-        assert_eq!(
-            paginate(all.clone(), None, None, 7).unwrap().items.len(),
-            all.len()
-        );
+        assert_eq!(paginate(all.clone(), Some(2), Some("zz"), 7).unwrap_err().code, 400);
+        assert_eq!(paginate(all.clone(), None, None, 7).unwrap().items.len(), all.len());
     }
 
     #[test]
@@ -1328,9 +1137,6 @@ mod tests {
         let f = ApiError::forbidden("get", "", "pods/log", Some("x"), Some("panda"));
         assert!(f.message.starts_with("pods \"x\" is forbidden"));
         let jobs = resource_type("batch", "v1", "jobs").unwrap();
-        assert_eq!(
-            ApiError::not_found(jobs, "j").message,
-            "jobs.batch \"j\" not found"
-        );
+        assert_eq!(ApiError::not_found(jobs, "j").message, "jobs.batch \"j\" not found");
     }
 }

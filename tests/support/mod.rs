@@ -19,6 +19,7 @@ pub mod mongo;
 pub mod procs;
 pub mod seed;
 pub mod spdy;
+pub mod suite;
 pub mod tier;
 
 pub use cluster::{Cluster, User};

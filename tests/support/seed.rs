@@ -55,6 +55,9 @@ pub fn rewrite(
     now: jiff::Timestamp,
 ) -> (Scenario, BTreeMap<String, String>) {
     let mut s = scenario.clone();
+    // Nodes are cluster-wide and shared by every test: this binary's kubelet stand-in is
+    // the only Node pods are bound to, so a scenario's own Nodes are not seeded.
+    s.objects.retain(|o| o["kind"] != "Node");
     // Whole seconds: most Kubernetes times have second precision.
     let shift = jiff::SignedDuration::from_secs(s.shift_to(now).as_secs());
     let mut names: BTreeSet<String> = BTreeSet::new();

@@ -63,6 +63,11 @@ impl Tier {
         tiers
     }
 
+    /// Every tier, available or not (a suite shows the unavailable ones as ignored).
+    pub fn every() -> Vec<Tier> {
+        vec![Tier::Sandbox, Tier::Real]
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Tier::Sandbox => "sandbox",
@@ -78,12 +83,13 @@ impl Tier {
         match self {
             Tier::Sandbox => {
                 let mongos = start_mongos(scenario, backends);
-                let mut targets = PortTargets::from_scenario(scenario, Instant::now());
+                let now = jiff::Timestamp::now();
+                let mut targets = PortTargets::from_scenario(scenario, now, Instant::now());
                 for (pod, port, m) in &mongos {
                     targets.set(pod, *port, jobtrace::sandbox::portforward::Target::Tcp(m.addr()));
                 }
                 let sandbox = kubelet::runtime()
-                    .block_on(Sandbox::start_with_targets(scenario.clone(), targets))
+                    .block_on(Sandbox::start_at(scenario.clone(), now, targets))
                     .unwrap_or_else(|e| panic!("sandbox for {}: {e:#}", scenario.name));
                 let config = sandbox.write_kubeconfig(home.path()).expect("sandbox kubeconfig");
                 for user in User::ALL {
@@ -98,7 +104,7 @@ impl Tier {
                 let seeded = seed(scenario, &suffix);
                 let mongos = start_mongos(&seeded.scenario, backends);
                 let mut routes = KubeletRoutes::at(&seeded.scenario, seeded.scenario.now);
-                let mut targets = PortTargets::from_scenario(&seeded.scenario, Instant::now());
+                let mut targets = PortTargets::from_scenario(&seeded.scenario, seeded.scenario.now, Instant::now());
                 for (pod, port, m) in &mongos {
                     routes = routes.with_tcp(pod, *port, m.addr());
                     targets.set(pod, *port, jobtrace::sandbox::portforward::Target::Tcp(m.addr()));
