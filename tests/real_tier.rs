@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use jobtrace::sandbox::scenario::{PortAnswer, Scenario};
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::{json, Value};
+use support::suite::{self, ensure};
 use support::{audit, env, seed, show, Backends, Cluster, Ctx, Tier, User};
 
 type Case = fn() -> Result<(), Failed>;
@@ -47,7 +48,7 @@ fn main() -> ExitCode {
     let cases = libtest_mimic::run(&args, trials);
 
     // After every case: the audit check, on the log of everything the cases did.
-    let last = vec![Trial::test("audit::read_only_users_never_mutated_the_cluster", audit_after_all_cases)
+    let last = vec![Trial::test("audit::read_only_users_never_mutated_the_cluster", suite::audit_after_all_cases)
         .with_ignored_flag(skip.is_some())];
     let audit = libtest_mimic::run(&args, last);
     if let Some(c) = Cluster::started() {
@@ -100,14 +101,6 @@ fn incident_with_event_and_secret() -> Scenario {
         "type": "Opaque", "stringData": {"username": "tracer", "password": "s3cret"},
     }));
     s
-}
-
-fn ensure(cond: bool, msg: impl FnOnce() -> String) -> Result<(), Failed> {
-    if cond {
-        Ok(())
-    } else {
-        Err(msg().into())
-    }
 }
 
 fn stdout(o: &std::process::Output) -> String {
@@ -520,19 +513,4 @@ fn secantusdb_with_auth() -> Result<(), Failed> {
         check(denied.is_err(), || format!("read without credentials succeeded: {denied:?}"))
     });
     result.map_err(|e| Failed::from(format!("{e}\n{}", m.log_tail(20))))
-}
-
-// --- after every case ----------------------------------------------------------------------
-
-fn audit_after_all_cases() -> Result<(), Failed> {
-    let Some(cluster) = Cluster::started() else {
-        eprintln!("audit: no real-tier case ran");
-        return Ok(());
-    };
-    let (seen, bad) = audit::check_file(&cluster.audit_log, &audit::READ_ONLY_USERS)?;
-    ensure(bad.is_empty(), || {
-        format!("read-only users changed the cluster ({} requests):\n{}", bad.len(), bad.join("\n"))
-    })?;
-    eprintln!("audit: {seen} events by {:?}, none mutating", audit::READ_ONLY_USERS);
-    Ok(())
 }
