@@ -79,7 +79,7 @@ impl Tier {
     pub fn setup(self, scenario: &Scenario, backends: Backends) -> Ctx {
         static N: AtomicU32 = AtomicU32::new(1);
         let suffix = format!("t{}", N.fetch_add(1, Ordering::Relaxed));
-        let home = tempfile::Builder::new().prefix("jobtrace-home-").tempdir().expect("temp HOME");
+        let home = super::cluster::temp_dir("jobtrace-home").expect("temp HOME");
         match self {
             Tier::Sandbox => {
                 let mongos = start_mongos(scenario, backends);
