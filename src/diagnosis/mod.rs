@@ -125,31 +125,36 @@ pub const RULES: &[Rule] = &[
 
 /// Finding ids from most to least fundamental: a finding ranks above those it can explain.
 pub const CAUSAL_ORDER: &[&str] = &[
+    // nothing to trace, or the job itself failed
     "no-pods-found",
     "job-failed",
-    // the records the backend and the consumer service look up (ranked above what the
-    // backend answers about them, e.g. `backend-invalid-job-id`)
-    "job-not-in-mongo",
-    "job-id-format-mismatch",
-    "consumer-record-missing",
+    // the job's pods cannot run
     "pod-image-pull-failed",
     "pod-oom-killed",
     "pod-crashlooping",
     "pod-failed",
     "pod-not-ready",
+    // the records the backend and the consumer service look up (ranked above what the
+    // backend answers about them, e.g. `backend-invalid-job-id`), and why they are missing
+    "job-not-in-mongo",
+    "job-id-format-mismatch",
     "backend-log-errors",
+    // the services around the job
     "consumer-service-down",
     "backend-no-ready-endpoints",
     "backend-unreachable",
     "backend-error",
+    // symptoms the causes above explain
     "backend-invalid-job-id",
+    "job-written-late",
+    "consumer-record-missing",
     "missing-expected-label",
-    "consumer-service-not-found",
+    // what could not be checked
     "mongo-unreachable",
     "mongo-auth-failed",
     "mongo-credentials-unreadable",
+    "consumer-service-not-found",
     "mongo-not-found",
-    "job-written-late",
     "backend-not-found",
     "source-unavailable",
 ];
