@@ -85,10 +85,10 @@ pub struct TraceArgs {
     pub verbose: u8,
 
     #[command(flatten)]
-    pub backend: BackendArgs,
+    pub logs: LogArgs,
 
     #[command(flatten)]
-    pub logs: LogArgs,
+    pub backend: BackendArgs,
 }
 
 /// Which logs are read, and where the consumer service is.

@@ -70,9 +70,10 @@ fn assemble(ev: Evidence, findings: Vec<diagnosis::Finding>, verdict: report::Ve
         events: ev.events.get().cloned().unwrap_or_default(),
         labels: d.labels,
         elsewhere: d.elsewhere,
-        backend: ev.backend.get().cloned(),
         logs: ev.logs.get().cloned().unwrap_or_default(),
         timeline,
+        backend: ev.backend.get().cloned(),
+        consumer: ev.consumer.get().cloned(),
         sources: ev.sources,
         duration_ms,
     }

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnosis::Finding;
+use crate::evidence::consumer::ConsumerFacts;
 use crate::evidence::logs::LogSource;
 
 /// Bumped on any incompatible change of the JSON form.
@@ -37,13 +38,16 @@ pub struct Report {
     /// When nothing matched in the namespace: where the id was found instead.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub elsewhere: Vec<ElsewhereHit>,
-    /// What the backend answered for the id (absent with `--no-backend` or when it could not be asked).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub backend: Option<BackendFacts>,
     /// Container logs read, with the lines that name the id.
     pub logs: Vec<LogSource>,
     /// Everything that happened, across layers, oldest first.
     pub timeline: Vec<TimelineEntry>,
+    /// The consumer service: its Service and pods (absent when it could not be read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumer: Option<ConsumerFacts>,
+    /// What the backend answered for the id (absent with `--no-backend` or when it could not be asked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend: Option<BackendFacts>,
     /// How each evidence source went.
     pub sources: Vec<SourceStatus>,
     /// Wall time of the whole trace.
@@ -218,6 +222,18 @@ pub enum SourceState {
     Skipped,
 }
 
+/// One moment of the timeline.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct TimelineEntry {
+    pub at: jiff::Timestamp,
+    /// Milliseconds since the first entry.
+    pub offset_ms: i64,
+    /// Where it comes from: `pod`, `job`, `event`, `log:<role>`, `mongo`, `backend`.
+    pub source: String,
+    pub text: String,
+}
+
 /// How the backend was reached.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
@@ -350,16 +366,4 @@ pub enum BackendProblem {
     /// The forward or the request failed: refused, reset, timed out (the kube text).
     #[serde(rename_all = "camelCase")]
     Unreachable { detail: String, refused: bool, timed_out: bool },
-}
-
-/// One moment of the timeline.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct TimelineEntry {
-    pub at: jiff::Timestamp,
-    /// Milliseconds since the first entry.
-    pub offset_ms: i64,
-    /// Where it comes from: `pod`, `job`, `event`, `log:<role>`, `mongo`, `backend`.
-    pub source: String,
-    pub text: String,
 }

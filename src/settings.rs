@@ -21,6 +21,12 @@ pub const DEFAULT_NAME_PATTERNS: [&str; 2] = ["grpc-job-{id}", "cleanup-job-{id}
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// One API request's timeout unless `--request-timeout` says otherwise.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// How far back logs are read unless `--since` says otherwise.
+pub const DEFAULT_LOG_SINCE: Duration = Duration::from_secs(3600);
+/// Lines read per container unless `--tail` says otherwise.
+pub const DEFAULT_LOG_TAIL: u32 = 2000;
+/// Container logs read at once unless `--log-concurrency` says otherwise.
+pub const DEFAULT_LOG_CONCURRENCY: usize = 8;
 /// The backend's metadata path unless `--metadata-path` says otherwise.
 pub const DEFAULT_METADATA_PATH: &str = "/metadata/{id}";
 /// Time between backend polls under `--wait` unless `--interval` says otherwise.
@@ -61,12 +67,6 @@ impl Default for BackendSettings {
         }
     }
 }
-/// How far back logs are read unless `--since` says otherwise.
-pub const DEFAULT_LOG_SINCE: Duration = Duration::from_secs(3600);
-/// Lines read per container unless `--tail` says otherwise.
-pub const DEFAULT_LOG_TAIL: u32 = 2000;
-/// Container logs read at once unless `--log-concurrency` says otherwise.
-pub const DEFAULT_LOG_CONCURRENCY: usize = 8;
 
 /// Where the cluster is: kubeconfig, context and namespace as the user gave them.
 #[derive(Debug, Clone, Default)]
@@ -92,11 +92,11 @@ pub struct Settings {
     pub request_timeout: Duration,
     pub timeout: Duration,
     pub verbose: u8,
-    pub backend: BackendSettings,
     /// How logs are read; `None` with `--no-logs`.
     pub logs: Option<LogSettings>,
     /// The consumer service's Service name, when given.
     pub consumer_service: Option<String>,
+    pub backend: BackendSettings,
 }
 
 /// Input that cannot be turned into settings. Each message is one line.
@@ -114,6 +114,10 @@ pub enum SettingsError {
     NamePattern(String),
     #[error("invalid --namespace {0:?}: expected a namespace name (lowercase letters, digits and '-')")]
     Namespace(String),
+    #[error("invalid {flag} {value}: {why}")]
+    Number { flag: &'static str, value: String, why: &'static str },
+    #[error("invalid --consumer-service {0:?}: expected a Service name")]
+    ServiceName(String),
     #[error("invalid --backend-service: {0}")]
     BackendService(#[from] InvalidServiceRef),
     /// The URL itself is not repeated: it may carry credentials.
@@ -125,10 +129,6 @@ pub enum SettingsError {
         "invalid --metadata-path {0:?}: it must start with '/', contain {{id}} exactly once, and have no '?' or '#'"
     )]
     MetadataPath(String),
-    #[error("invalid {flag} {value}: {why}")]
-    Number { flag: &'static str, value: String, why: &'static str },
-    #[error("invalid --consumer-service {0:?}: expected a Service name")]
-    ServiceName(String),
 }
 
 impl Settings {
@@ -173,14 +173,37 @@ impl Settings {
                 .unwrap_or(DEFAULT_REQUEST_TIMEOUT),
             timeout: parse_duration("--timeout", args.timeout.as_deref())?.unwrap_or(DEFAULT_TIMEOUT),
             verbose: args.verbose,
-            backend: resolve_backend(&args.backend, std::io::stderr().is_terminal())?,
             logs: resolve_logs(&args.logs)?,
             consumer_service: match &args.logs.consumer_service {
                 Some(name) if !is_dns_label(name) => return Err(SettingsError::ServiceName(name.clone())),
                 other => other.clone(),
             },
+            backend: resolve_backend(&args.backend, std::io::stderr().is_terminal())?,
         })
     }
+}
+
+fn resolve_logs(args: &crate::cli::LogArgs) -> Result<Option<LogSettings>, SettingsError> {
+    if args.no_logs {
+        return Ok(None);
+    }
+    let tail = args.tail.unwrap_or(DEFAULT_LOG_TAIL);
+    if tail == 0 {
+        return Err(SettingsError::Number { flag: "--tail", value: "0".into(), why: "at least 1 line" });
+    }
+    let concurrency = args.log_concurrency.unwrap_or(DEFAULT_LOG_CONCURRENCY);
+    if !(1..=64).contains(&concurrency) {
+        return Err(SettingsError::Number {
+            flag: "--log-concurrency",
+            value: concurrency.to_string(),
+            why: "from 1 to 64",
+        });
+    }
+    Ok(Some(LogSettings {
+        since: parse_duration("--since", args.since.as_deref())?.unwrap_or(DEFAULT_LOG_SINCE),
+        tail,
+        concurrency,
+    }))
 }
 
 /// Resolves the backend flags (no network).
@@ -223,29 +246,6 @@ fn parse_backend_url(text: &str) -> Result<url::Url, SettingsError> {
 /// A metadata path template: absolute, `{id}` exactly once, no query or fragment.
 pub fn is_metadata_path(p: &str) -> bool {
     p.starts_with('/') && p.matches("{id}").count() == 1 && !p.contains(['?', '#'])
-}
-
-fn resolve_logs(args: &crate::cli::LogArgs) -> Result<Option<LogSettings>, SettingsError> {
-    if args.no_logs {
-        return Ok(None);
-    }
-    let tail = args.tail.unwrap_or(DEFAULT_LOG_TAIL);
-    if tail == 0 {
-        return Err(SettingsError::Number { flag: "--tail", value: "0".into(), why: "at least 1 line" });
-    }
-    let concurrency = args.log_concurrency.unwrap_or(DEFAULT_LOG_CONCURRENCY);
-    if !(1..=64).contains(&concurrency) {
-        return Err(SettingsError::Number {
-            flag: "--log-concurrency",
-            value: concurrency.to_string(),
-            why: "from 1 to 64",
-        });
-    }
-    Ok(Some(LogSettings {
-        since: parse_duration("--since", args.since.as_deref())?.unwrap_or(DEFAULT_LOG_SINCE),
-        tail,
-        concurrency,
-    }))
 }
 
 /// `auto` colours only a terminal, and never when NO_COLOR is set (https://no-color.org).

@@ -9,6 +9,8 @@
 //! [`CAUSAL_ORDER`] above the findings it explains.
 
 pub mod backend;
+pub mod consumer;
+pub mod logs;
 pub mod pods;
 pub mod sources;
 
@@ -106,6 +108,9 @@ pub const RULES: &[Rule] = &[
     backend::check_backend_unreachable,
     backend::check_backend_invalid_job_id,
     backend::check_backend_error,
+    logs::check_backend_log_errors,
+    consumer::check_consumer_service_down,
+    consumer::check_consumer_service_not_found,
     sources::check_source_unavailable,
 ];
 
@@ -118,11 +123,14 @@ pub const CAUSAL_ORDER: &[&str] = &[
     "pod-crashlooping",
     "pod-failed",
     "pod-not-ready",
+    "backend-log-errors",
+    "consumer-service-down",
     "backend-no-ready-endpoints",
     "backend-unreachable",
     "backend-error",
     "backend-invalid-job-id",
     "missing-expected-label",
+    "consumer-service-not-found",
     "backend-not-found",
     "source-unavailable",
 ];
@@ -188,8 +196,9 @@ pub(crate) mod fixtures {
             started_at: jiff::Timestamp::now(),
             discovery: Collected::Collected(discovery),
             events: Collected::Collected(vec![]),
-            backend: Collected::Skipped { reason: "--no-backend".into() },
             logs: Collected::Collected(vec![]),
+            backend: Collected::Skipped { reason: "--no-backend".into() },
+            consumer: Collected::Skipped { reason: "not asked".into() },
             sources: vec![],
         }
     }
