@@ -55,7 +55,9 @@ pub fn check_consumer_service_down(ev: &Evidence) -> Option<Finding> {
     Some(f)
 }
 
-/// `consumer-service-not-found`: no Service looks like the consumer service.
+/// `consumer-service-not-found`: no Service looks like the consumer service. Information
+/// only: not every layout has one, and a named `--consumer-service` that is missing makes
+/// the source unavailable instead.
 pub fn check_consumer_service_not_found(ev: &Evidence) -> Option<Finding> {
     let c = ev.consumer.get()?;
     if c.service.is_some() {
@@ -64,7 +66,7 @@ pub fn check_consumer_service_not_found(ev: &Evidence) -> Option<Finding> {
     Some(
         Finding::new(
             "consumer-service-not-found",
-            Severity::Warning,
+            Severity::Info,
             format!("No consumer service found in {}", ev.namespace),
             "No Service's name or app label says consumer, so whether consumers can be created was not checked.",
         )
@@ -120,7 +122,7 @@ mod tests {
         assert!(check_consumer_service_not_found(&with(up)).is_none());
         let none = ConsumerFacts::default();
         assert!(check_consumer_service_down(&with(none.clone())).is_none());
-        assert_eq!(check_consumer_service_not_found(&with(none)).unwrap().severity, Severity::Warning);
+        assert_eq!(check_consumer_service_not_found(&with(none)).unwrap().severity, Severity::Info);
         // not asked: silent
         assert!(check_consumer_service_not_found(&evidence(Default::default())).is_none());
     }
