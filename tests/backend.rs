@@ -236,18 +236,59 @@ fn ten_megabytes_are_capped(tier: Tier) -> Result<(), Failed> {
     let kib = "x".repeat(1024);
     let ctx = setup(
         tier,
-        &with_routes(
-            json!([{"path": "/metadata/19-7", "status": 200, "rawBody": kib, "repeat": 10240, "contentType": "text/plain"}]),
-        ),
+        &with_routes(json!([
+            {"path": "/metadata/19-7", "status": 200, "rawBody": kib, "repeat": 10240, "contentType": "text/plain"},
+            {"path": "/metadata/20-1", "status": 200, "rawBody": kib, "contentType": "text/plain"}
+        ])),
     );
     let started = Instant::now();
-    let (o, v) = trace(&ctx, "19-7", &[])?;
+    let ns = ctx.ns("panda");
+    let (o, big_rss) = run_measured(&ctx, &["19-7", "-n", &ns, "-o", "json"]);
+    let v: Value = serde_json::from_slice(&o.stdout).map_err(|e| format!("{e}\n{}", show(&o)))?;
+    // The same run with a 1 KiB body: reading 10 MB must cost about the 1 MiB cap, not 10 MB.
+    let (small, small_rss) = run_measured(&ctx, &["20-1", "-n", &ns, "-o", "json"]);
+    ensure(small.status.code().is_some(), || show(&small))?;
+    eprintln!("10 MB body: max RSS {big_rss} KiB; 1 KiB body: {small_rss} KiB");
+    ensure(big_rss < small_rss + 6 * 1024, || format!("max RSS {big_rss} KiB vs {small_rss} KiB for a small body"))?;
     let b = &v["backend"];
     ensure(b["bodyTruncated"] == true && b["bodyBytes"] == 1024 * 1024, || format!("{b}\n{}", show(&o)))?;
     ensure(b["body"].as_str().map(str::len) == Some(1024), || "the report keeps an excerpt only".to_string())?;
     ensure(o.stdout.len() < 64 * 1024, || format!("report of {} bytes", o.stdout.len()))?;
     ensure(started.elapsed() < Duration::from_secs(20), || format!("took {:?}", started.elapsed()))?;
     has(&o, &v, "backend-error")
+}
+
+/// Runs the plugin like `ctx.run` and returns its peak resident memory (KiB), from `wait4`
+/// (which reaps the child: clippy cannot see that).
+#[allow(clippy::zombie_processes)]
+fn run_measured(ctx: &Ctx, args: &[&str]) -> (Output, i64) {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    let mut cmd = ctx.command(support::tier::BIN, support::User::Reader);
+    cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("run the plugin");
+    let reader = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = r.read_to_end(&mut buf);
+            buf
+        })
+    };
+    let out = reader(Box::new(child.stdout.take().unwrap()));
+    let err = reader(Box::new(child.stderr.take().unwrap()));
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value; wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for the child spawned above, which nothing else waits for.
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as libc::pid_t, "wait4");
+    let output = Output {
+        status: std::process::ExitStatus::from_raw(status),
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+    };
+    (output, usage.ru_maxrss)
 }
 
 fn slow_backend_bounded_by_timeout(tier: Tier) -> Result<(), Failed> {
