@@ -89,6 +89,9 @@ pub struct TraceArgs {
 
     #[command(flatten)]
     pub backend: BackendArgs,
+
+    #[command(flatten)]
+    pub mongo: MongoArgs,
 }
 
 /// Which logs are read, and where the consumer service is.
@@ -160,6 +163,46 @@ pub enum ColorChoice {
     Never,
 }
 
+/// Where MongoDB is and how to read it (the job and consumer records).
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "MongoDB")]
+pub struct MongoArgs {
+    /// The MongoDB Service, NAME or NAME:PORT (default: detected: a Service on port 27017
+    /// or named or labelled mongo).
+    #[arg(long, global = true, value_name = "NAME[:PORT]")]
+    pub mongo_service: Option<String>,
+
+    /// Connection string with credentials and options; its host is replaced by a
+    /// port-forward to the Mongo pod unless --mongo-direct.
+    #[arg(long, global = true, env = "JOBTRACE_MONGO_URI", hide_env_values = true, value_name = "URI")]
+    pub mongo_uri: Option<String>,
+
+    /// Connect to the --mongo-uri host as it is, without a port-forward.
+    #[arg(long, global = true, requires = "mongo_uri")]
+    pub mongo_direct: bool,
+
+    /// Read the credentials from this Secret: NAME, or NAME/KEY for the key holding the
+    /// password or a connection string.
+    #[arg(long, global = true, value_name = "NAME[/KEY]")]
+    pub mongo_secret: Option<String>,
+
+    /// The database to search (default: the URI's, else every database holding the collections).
+    #[arg(long, global = true, value_name = "DB")]
+    pub mongo_db: Option<String>,
+
+    /// A collection to look the job id up in (repeatable; default: jobs and consumers).
+    #[arg(long = "mongo-collection", global = true, value_name = "NAME")]
+    pub mongo_collections: Vec<String>,
+
+    /// The field that holds the job id (default: job_id).
+    #[arg(long, global = true, value_name = "FIELD")]
+    pub mongo_field: Option<String>,
+
+    /// Do not look in MongoDB.
+    #[arg(long, global = true, conflicts_with_all = ["mongo_service", "mongo_secret"])]
+    pub no_mongo: bool,
+}
+
 /// How to reach the backend and what to ask it (`GET /metadata/{id}`).
 #[derive(Debug, Clone, Default, Args)]
 pub struct BackendArgs {
@@ -220,6 +263,25 @@ mod tests {
         let cli =
             Cli::try_parse_from(["kubectl-jobtrace", "19-7", "--label-key", "job_id", "--label-key", "jobId"]).unwrap();
         assert_eq!(cli.trace.label_keys, ["job_id", "jobId"]);
+    }
+
+    #[test]
+    fn mongo_flags_parse_anywhere() {
+        let cli = Cli::try_parse_from([
+            "kubectl-jobtrace",
+            "demo",
+            "--mongo-collection",
+            "jobs",
+            "--mongo-collection",
+            "runs",
+            "--mongo-service",
+            "db:27018",
+        ])
+        .unwrap();
+        assert_eq!(cli.trace.mongo.mongo_collections, ["jobs", "runs"]);
+        assert_eq!(cli.trace.mongo.mongo_service.as_deref(), Some("db:27018"));
+        assert!(Cli::try_parse_from(["kubectl-jobtrace", "19-7", "--mongo-direct"]).is_err());
+        assert!(Cli::try_parse_from(["kubectl-jobtrace", "19-7", "--no-mongo", "--mongo-service", "x"]).is_err());
     }
 
     #[test]

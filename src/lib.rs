@@ -70,6 +70,7 @@ fn assemble(ev: Evidence, findings: Vec<diagnosis::Finding>, verdict: report::Ve
         events: ev.events.get().cloned().unwrap_or_default(),
         labels: d.labels,
         elsewhere: d.elsewhere,
+        mongo: ev.mongo.get().cloned(),
         logs: ev.logs.get().cloned().unwrap_or_default(),
         timeline,
         backend: ev.backend.get().cloned(),

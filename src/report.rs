@@ -38,6 +38,9 @@ pub struct Report {
     /// When nothing matched in the namespace: where the id was found instead.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub elsewhere: Vec<ElsewhereHit>,
+    /// What MongoDB holds for the id (absent when the step was skipped or failed early).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mongo: Option<MongoFacts>,
     /// Container logs read, with the lines that name the id.
     pub logs: Vec<LogSource>,
     /// Everything that happened, across layers, oldest first.
@@ -220,6 +223,108 @@ pub enum SourceState {
     Collected,
     Unavailable,
     Skipped,
+}
+
+/// What MongoDB holds for the job id: where it looked, how it logged in, what it found.
+/// Credentials are described by where they came from, never by value.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct MongoFacts {
+    /// How far the step got.
+    pub status: MongoStatus,
+    /// One line on why, when the status is not `searched` (no credentials in it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+    /// The Service, `name:port`; absent with `--mongo-direct`.
+    pub service: Option<String>,
+    /// The pod forwarded to, `name:port`.
+    pub pod: Option<String>,
+    /// Why this Service and pod, when there was a choice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choice: Option<String>,
+    /// `uri-flag`, `secret:<name>/<key>`, `pod-env` or `none`.
+    pub credentials: String,
+    /// A credential that could not be read (e.g. the Secret is forbidden), with the flag to pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials_problem: Option<String>,
+    /// The databases searched.
+    pub databases: Vec<String>,
+    /// `flag`, `uri` or `discovered` (every database holding one of the collections).
+    pub database_from: String,
+    /// The field the id is expected in.
+    pub field: String,
+    /// One entry per database and collection searched.
+    pub collections: Vec<MongoCollectionFacts>,
+}
+
+/// How far the MongoDB step got.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum MongoStatus {
+    /// The collections were searched.
+    #[default]
+    Searched,
+    /// No MongoDB Service was found (pass `--mongo-service` or `--mongo-uri`).
+    NotFound,
+    /// MongoDB could not be reached (forward refused, no answer, timeout).
+    Unreachable,
+    /// MongoDB refused the credentials, or requires some and none were found.
+    AuthFailed,
+    /// MongoDB answered with an error.
+    Error,
+}
+
+/// The lookup of the id in one collection.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct MongoCollectionFacts {
+    pub database: String,
+    pub collection: String,
+    pub result: LookupResult,
+    /// Documents whose field equals the id (at most the lookup limit).
+    pub count: u64,
+    /// Those documents, summarised.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<DocSummary>,
+    /// When nothing matched exactly: the id under another field or in another spelling.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_formats: Vec<OtherFormat>,
+    /// The earliest time field of the found documents (when the record was written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written_at: Option<jiff::Timestamp>,
+}
+
+/// Whether the id was found in a collection.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum LookupResult {
+    Found,
+    #[default]
+    NotFound,
+    /// Not under the field as the id, but under another field or spelling.
+    FoundInAnotherFormat,
+    /// The database has no such collection.
+    NoCollection,
+}
+
+/// The id found in another form.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct OtherFormat {
+    /// The field that holds it (`jobId`, `_id`, or the expected field with another value).
+    pub field: String,
+    /// The value found there, as text.
+    pub value: String,
+    pub document: DocSummary,
+}
+
+/// A document in brief: its `_id`, id-like, status-like and time fields; values of keys
+/// that look secret are replaced by `<redacted>`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DocSummary {
+    pub id: String,
+    pub fields: BTreeMap<String, String>,
 }
 
 /// One moment of the timeline.

@@ -11,6 +11,7 @@
 pub mod backend;
 pub mod consumer;
 pub mod logs;
+pub mod mongo;
 pub mod pods;
 pub mod sources;
 
@@ -103,6 +104,14 @@ pub const RULES: &[Rule] = &[
     pods::check_pod_failed,
     pods::check_pod_not_ready,
     pods::check_missing_expected_label,
+    mongo::check_job_not_in_mongo,
+    mongo::check_job_id_format_mismatch,
+    mongo::check_consumer_record_missing,
+    mongo::check_job_written_late,
+    mongo::check_mongo_not_found,
+    mongo::check_mongo_unreachable,
+    mongo::check_mongo_auth_failed,
+    mongo::check_mongo_credentials_unreadable,
     backend::check_backend_not_found,
     backend::check_backend_no_ready_endpoints,
     backend::check_backend_unreachable,
@@ -118,6 +127,11 @@ pub const RULES: &[Rule] = &[
 pub const CAUSAL_ORDER: &[&str] = &[
     "no-pods-found",
     "job-failed",
+    // the records the backend and the consumer service look up (ranked above what the
+    // backend answers about them, e.g. `backend-invalid-job-id`)
+    "job-not-in-mongo",
+    "job-id-format-mismatch",
+    "consumer-record-missing",
     "pod-image-pull-failed",
     "pod-oom-killed",
     "pod-crashlooping",
@@ -131,6 +145,11 @@ pub const CAUSAL_ORDER: &[&str] = &[
     "backend-invalid-job-id",
     "missing-expected-label",
     "consumer-service-not-found",
+    "mongo-unreachable",
+    "mongo-auth-failed",
+    "mongo-credentials-unreadable",
+    "mongo-not-found",
+    "job-written-late",
     "backend-not-found",
     "source-unavailable",
 ];
@@ -196,6 +215,7 @@ pub(crate) mod fixtures {
             started_at: jiff::Timestamp::now(),
             discovery: Collected::Collected(discovery),
             events: Collected::Collected(vec![]),
+            mongo: Collected::Skipped { reason: "--no-mongo".into() },
             logs: Collected::Collected(vec![]),
             backend: Collected::Skipped { reason: "--no-backend".into() },
             consumer: Collected::Skipped { reason: "not asked".into() },

@@ -13,6 +13,8 @@ pub mod discovery;
 pub mod events;
 pub mod jobs;
 pub mod logs;
+pub mod mongo;
+pub mod mongo_credentials;
 pub mod pods;
 pub mod portforward;
 pub mod services;
@@ -26,7 +28,7 @@ use tokio::time::Instant;
 
 use crate::cluster::Cluster;
 use crate::jobid::JobId;
-use crate::report::{BackendFacts, EventFacts, SourceState, SourceStatus};
+use crate::report::{BackendFacts, EventFacts, MongoFacts, MongoStatus, SourceState, SourceStatus};
 use crate::settings::{BackendTarget, Settings};
 
 /// What one source yielded.
@@ -159,6 +161,8 @@ pub struct Evidence {
     pub discovery: Collected<discovery::Discovery>,
     /// Warning events of the matched pods and Jobs.
     pub events: Collected<Vec<EventFacts>>,
+    /// The job's and consumer's records in MongoDB.
+    pub mongo: Collected<MongoFacts>,
     /// Logs of the job's, the backend's and the consumer service's pods.
     pub logs: Collected<Vec<logs::LogSource>>,
     /// What the backend answers for the id.
@@ -249,12 +253,26 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
         let logs = read_logs(ctx, targets).await;
         (consumer, status, logs)
     };
+    // MongoDB needs only its Service and credentials: it runs beside discovery too; the
+    // pods' times are compared with its records by the rules afterwards.
+    let mongo_fut = async {
+        if !ctx.settings.mongo.enabled {
+            let skipped = Collected::Skipped { reason: "--no-mongo".into() };
+            let status = status_of("mongo", &skipped, Duration::ZERO);
+            (skipped, status)
+        } else {
+            let (outcome, status) = run_source("mongo", ctx.deadline, mongo::collect(ctx)).await;
+            let status = mongo_status(&outcome, status);
+            (outcome, status)
+        }
+    };
     let (
         (events_raw, events_status),
         (discovery, mut sources, job_logs),
         (backend, backend_status, backend_logs),
         (consumer, consumer_status, consumer_logs),
-    ) = tokio::join!(events_fut, discovery_branch, backend_branch, consumer_branch);
+        (mongo, mongo_status),
+    ) = tokio::join!(events_fut, discovery_branch, backend_branch, consumer_branch, mongo_fut);
     let (logs, logs_status) = combine_logs([job_logs, backend_logs, consumer_logs], logs_started.elapsed());
 
     let events = match (&discovery, events_raw) {
@@ -265,7 +283,7 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
         (_, Collected::Unavailable { reason }) => Collected::Unavailable { reason },
         (_, Collected::Skipped { reason }) => Collected::Skipped { reason },
     };
-    sources.extend([events_status, backend_status, consumer_status, logs_status]);
+    sources.extend([events_status, backend_status, mongo_status, consumer_status, logs_status]);
 
     Evidence {
         job_id: ctx.job_id().clone(),
@@ -275,6 +293,7 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
         started_at,
         discovery,
         events,
+        mongo,
         logs,
         backend,
         consumer,
@@ -314,6 +333,24 @@ fn combine_logs(
     };
     let status = status_of("logs", &outcome, took);
     (outcome, status)
+}
+
+/// The `mongo` source's status: the facts may say it failed past the Service lookup.
+fn mongo_status(outcome: &Collected<MongoFacts>, mut status: SourceStatus) -> SourceStatus {
+    if let Collected::Collected(m) = outcome {
+        match m.status {
+            MongoStatus::Searched => {}
+            MongoStatus::NotFound => {
+                status.status = SourceState::Skipped;
+                status.reason = m.problem.clone();
+            }
+            _ => {
+                status.status = SourceState::Unavailable;
+                status.reason = m.problem.clone();
+            }
+        }
+    }
+    status
 }
 
 #[cfg(test)]

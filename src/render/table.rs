@@ -9,7 +9,10 @@ use comfy_table::{Cell, ContentArrangement, Table};
 use owo_colors::{OwoColorize, Style as Paint};
 
 use crate::diagnosis::Severity;
-use crate::report::{BackendFacts, BackendPath, BackendProblem, Report, SourceState, VerdictStatus};
+use crate::report::{
+    BackendFacts, BackendPath, BackendProblem, LookupResult, MongoFacts, MongoStatus, Report, SourceState,
+    VerdictStatus,
+};
 
 /// How to draw.
 #[derive(Debug, Clone, Copy)]
@@ -221,6 +224,10 @@ pub fn render(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> 
         render_backend(b, style, out)?;
     }
 
+    if let Some(m) = &r.mongo {
+        render_mongo(m, style, out)?;
+    }
+
     let troubled: Vec<_> = r.sources.iter().filter(|s| s.status != SourceState::Collected).collect();
     if style.wide || !troubled.is_empty() {
         writeln!(out, "\n{}", style.bold("SOURCES"))?;
@@ -253,6 +260,55 @@ fn offset(ms: i64) -> String {
     } else {
         format!("+{}m{:02}s", ms / 60_000, (ms / 1000) % 60)
     }
+}
+
+/// The MONGO section: where the trace looked, how it logged in, and per collection what it found.
+fn render_mongo(m: &MongoFacts, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "\n{}", style.bold("MONGO"))?;
+    let status = match m.status {
+        MongoStatus::Searched => "searched",
+        MongoStatus::NotFound => "no MongoDB Service found",
+        MongoStatus::Unreachable => "unreachable",
+        MongoStatus::AuthFailed => "authentication failed",
+        MongoStatus::Error => "error",
+    };
+    writeln!(
+        out,
+        "   service {}  pod {}  credentials {}  databases {} ({})  {status}",
+        m.service.as_deref().unwrap_or("-"),
+        m.pod.as_deref().unwrap_or("-"),
+        m.credentials,
+        if m.databases.is_empty() { "-".to_string() } else { m.databases.join(",") },
+        m.database_from,
+    )?;
+    for p in m.problem.iter().chain(m.credentials_problem.iter()) {
+        writeln!(out, "   {p}")?;
+    }
+    if m.collections.is_empty() {
+        return Ok(());
+    }
+    let mut t = table(vec!["COLLECTION", "RESULT", "COUNT", "WRITTEN", "DETAIL"]);
+    for c in &m.collections {
+        let (result, paint) = match c.result {
+            LookupResult::Found => ("found", Paint::new().green()),
+            LookupResult::NotFound => ("not found", Paint::new().red()),
+            LookupResult::FoundInAnotherFormat => ("other format", Paint::new().yellow()),
+            LookupResult::NoCollection => ("no collection", Paint::new().dimmed()),
+        };
+        let detail = if let Some(d) = c.documents.first() {
+            d.fields.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")
+        } else {
+            c.other_formats.iter().map(|o| format!("{}={:?}", o.field, o.value)).collect::<Vec<_>>().join(" ")
+        };
+        t.add_row(vec![
+            format!("{}.{}", c.database, c.collection),
+            style.paint(result, paint),
+            c.count.to_string(),
+            c.written_at.map(|w| w.to_string()).unwrap_or_else(|| "-".into()),
+            if detail.is_empty() { "-".into() } else { detail },
+        ]);
+    }
+    writeln!(out, "{t}")
 }
 
 /// The BACKEND section: where it was asked, the last answer, and the attempts as a timeline.
@@ -373,6 +429,40 @@ mod tests {
         assert_eq!(age(ago(3 * 3600), now), "3h");
         assert_eq!(age(ago(5 * 86400), now), "5d");
         assert_eq!(age(None, now), "-");
+    }
+
+    #[test]
+    fn mongo_section_shows_each_collection_and_no_secret() {
+        use crate::report::{DocSummary, MongoCollectionFacts};
+        let m = MongoFacts {
+            service: Some("mongo:27017".into()),
+            pod: Some("mongo-0:27017".into()),
+            credentials: "secret:mongo-auth/password".into(),
+            databases: vec!["panda".into()],
+            database_from: "discovered".into(),
+            field: "job_id".into(),
+            collections: vec![
+                MongoCollectionFacts {
+                    database: "panda".into(),
+                    collection: "jobs".into(),
+                    result: LookupResult::Found,
+                    count: 1,
+                    documents: vec![DocSummary {
+                        id: "1".into(),
+                        fields: [("status".to_string(), "configured".to_string())].into(),
+                    }],
+                    ..Default::default()
+                },
+                MongoCollectionFacts { database: "panda".into(), collection: "consumers".into(), ..Default::default() },
+            ],
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        render_mongo(&m, &Style { color: false, wide: false }, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("credentials secret:mongo-auth/password"), "{text}");
+        assert!(text.contains("panda.jobs") && text.contains("status=configured"), "{text}");
+        assert!(text.lines().any(|l| l.contains("panda.consumers") && l.contains("not found")), "{text}");
     }
 
     #[test]

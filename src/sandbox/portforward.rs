@@ -10,10 +10,8 @@
 //! What a port reaches is a [`Target`], resolved by [`PortTargets`] from the scenario's
 //! `ports:` (a scripted backend, a MongoDB stand-in, or refused), with per-test TCP overrides.
 //!
-//! **Plugging in the MongoDB wire-protocol stand-in:** `mongo:` ports are served by
-//! [`MONGO_WIRE`]. Once `src/sandbox/mongo_wire.rs` exists, set it to
-//! `Some(|s, data| Box::pin(crate::sandbox::mongo_wire::serve_connection(s, data)))`.
-//! Until then such a connection is accepted and closed at once (with a warning in the log).
+//! `mongo:` ports are served by [`MONGO_WIRE`], the wire-protocol stand-in of
+//! `src/sandbox/mongo_wire.rs`.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -43,7 +41,8 @@ const TCP_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 pub type ConnectionServer = Arc<dyn Fn(DuplexStream) -> BoxFuture<'static, ()> + Send + Sync>;
 
 /// The MongoDB wire-protocol stand-in that serves `mongo:` ports (see the module header).
-pub const MONGO_WIRE: Option<MongoWireServer> = None;
+pub const MONGO_WIRE: Option<MongoWireServer> =
+    Some(|s, data| Box::pin(crate::sandbox::mongo_wire::serve_connection(s, data)));
 
 /// The signature of `crate::sandbox::mongo_wire::serve_connection`, boxed.
 pub type MongoWireServer = fn(DuplexStream, Arc<MongoData>) -> BoxFuture<'static, ()>;
