@@ -122,16 +122,17 @@ pub const RULES: &[Rule] = &[
 pub const CAUSAL_ORDER: &[&str] = &[
     "no-pods-found",
     "job-failed",
-    // the records the backend and the consumer service look up (ranked above what the
-    // backend answers about them, e.g. `backend-invalid-job-id`)
-    "job-not-in-mongo",
-    "job-id-format-mismatch",
-    "consumer-record-missing",
     "pod-image-pull-failed",
     "pod-oom-killed",
     "pod-crashlooping",
     "pod-failed",
     "pod-not-ready",
+    // the records the backend and the consumer service look up: below failing pods (which
+    // explain a missing consumer), above what the backend answers about them
+    // (`backend-invalid-job-id`)
+    "job-not-in-mongo",
+    "job-id-format-mismatch",
+    "consumer-record-missing",
     "backend-no-ready-endpoints",
     "backend-unreachable",
     "backend-error",
@@ -256,6 +257,15 @@ mod tests {
         rank(&mut f);
         let ids: Vec<&str> = f.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, ["no-pods-found", "pod-crashlooping", "missing-expected-label", "source-unavailable"]);
+    }
+
+    #[test]
+    fn mongo_records_rank_below_failing_pods_and_above_the_backend() {
+        let pos = |id: &str| CAUSAL_ORDER.iter().position(|c| *c == id).unwrap();
+        assert!(pos("pod-crashlooping") < pos("consumer-record-missing"));
+        assert!(pos("job-not-in-mongo") < pos("backend-invalid-job-id"));
+        assert!(pos("job-not-in-mongo") < pos("missing-expected-label"));
+        assert!(pos("job-id-format-mismatch") < pos("backend-invalid-job-id"));
     }
 
     #[test]
