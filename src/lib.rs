@@ -74,6 +74,7 @@ fn assemble(ev: Evidence, findings: Vec<diagnosis::Finding>, verdict: report::Ve
         logs: ev.logs.get().cloned().unwrap_or_default(),
         timeline,
         backend: ev.backend.get().cloned(),
+        consumer: ev.consumer.get().cloned(),
         sources: ev.sources,
         duration_ms,
     }

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnosis::Finding;
+use crate::evidence::consumer::ConsumerFacts;
 use crate::evidence::logs::LogSource;
 
 /// Bumped on any incompatible change of the JSON form.
@@ -44,6 +45,9 @@ pub struct Report {
     pub logs: Vec<LogSource>,
     /// Everything that happened, across layers, oldest first.
     pub timeline: Vec<TimelineEntry>,
+    /// The consumer service: its Service and pods (absent when it could not be read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumer: Option<ConsumerFacts>,
     /// What the backend answered for the id (absent with `--no-backend` or when it could not be asked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backend: Option<BackendFacts>,
@@ -374,6 +378,9 @@ pub struct BackendFacts {
     /// The base URL of `--backend-url`, without credentials.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// When the first attempt was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_attempt_at: Option<jiff::Timestamp>,
     /// Every attempt, identical consecutive outcomes folded into one entry.
     pub attempts: Vec<BackendAttempt>,
     pub last_status: Option<u16>,
@@ -437,6 +444,17 @@ impl BackendAttempt {
         } else {
             format!("{} {request} -> {}", secs(self.at_ms), self.outcome)
         }
+    }
+
+    /// The timeline text, without the offset: `GET /metadata/19-7 -> 404 Invalid job_id
+    /// (x37 until +42.1s)`.
+    pub fn summary(&self, request: &str) -> String {
+        let folded = if self.count > 1 {
+            format!(" (x{} until +{:.1}s)", self.count, self.until_ms as f64 / 1000.0)
+        } else {
+            String::new()
+        };
+        format!("{request} -> {}{folded}", self.outcome)
     }
 }
 

@@ -9,6 +9,8 @@
 //! [`CAUSAL_ORDER`] above the findings it explains.
 
 pub mod backend;
+pub mod consumer;
+pub mod logs;
 pub mod mongo;
 pub mod pods;
 pub mod sources;
@@ -115,6 +117,9 @@ pub const RULES: &[Rule] = &[
     backend::check_backend_unreachable,
     backend::check_backend_invalid_job_id,
     backend::check_backend_error,
+    logs::check_backend_log_errors,
+    consumer::check_consumer_service_down,
+    consumer::check_consumer_service_not_found,
     sources::check_source_unavailable,
 ];
 
@@ -127,9 +132,11 @@ pub const CAUSAL_ORDER: &[&str] = &[
     "pod-crashlooping",
     "pod-failed",
     "pod-not-ready",
-    // the records the backend and the consumer service look up: below failing pods (which
-    // explain a missing consumer), above what the backend answers about them
-    // (`backend-invalid-job-id`)
+    "backend-log-errors",
+    "consumer-service-down",
+    // the records the backend and the consumer service look up: below failing pods and a
+    // down consumer service (which explain a missing consumer record), above what the
+    // backend answers about them (`backend-invalid-job-id`)
     "job-not-in-mongo",
     "job-id-format-mismatch",
     "consumer-record-missing",
@@ -143,6 +150,7 @@ pub const CAUSAL_ORDER: &[&str] = &[
     "mongo-credentials-unreadable",
     "mongo-not-found",
     "job-written-late",
+    "consumer-service-not-found",
     "backend-not-found",
     "source-unavailable",
 ];
@@ -211,6 +219,7 @@ pub(crate) mod fixtures {
             mongo: Collected::Skipped { reason: "--no-mongo".into() },
             logs: Collected::Collected(vec![]),
             backend: Collected::Skipped { reason: "--no-backend".into() },
+            consumer: Collected::Skipped { reason: "not asked".into() },
             sources: vec![],
         }
     }

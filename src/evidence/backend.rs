@@ -271,6 +271,7 @@ impl Prober<'_> {
     async fn run(&mut self) -> Result<(), SourceError> {
         let s = self.ctx.settings.backend.clone();
         let first = Instant::now();
+        self.facts.first_attempt_at = Some(jiff::Timestamp::now());
         let wait_until = s.wait.map(|w| (first + w).min(self.hard_deadline));
         let mut last_failure: Option<Failure>;
         loop {

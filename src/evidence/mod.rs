@@ -8,6 +8,7 @@
 //! field to [`Evidence`], and run it in [`collect`] through [`run_source`].
 
 pub mod backend;
+pub mod consumer;
 pub mod discovery;
 pub mod events;
 pub mod jobs;
@@ -166,6 +167,8 @@ pub struct Evidence {
     pub logs: Collected<Vec<logs::LogSource>>,
     /// What the backend answers for the id.
     pub backend: Collected<BackendFacts>,
+    /// The consumer service's Service and pods.
+    pub consumer: Collected<consumer::ConsumerFacts>,
     /// How each source went, in the order they were registered.
     pub sources: Vec<SourceStatus>,
 }
@@ -204,8 +207,11 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
     // Warning events are listed once for the namespace, at the same time as discovery,
     // and filtered to the matched objects afterwards: one round trip, off the critical path.
     let events_fut = run_source("events", ctx.deadline, events::fetch_warnings(ctx));
-    // The job pods' logs are read as soon as discovery has found the pods.
-    let discovery_then_logs = async {
+    let logs_started = Instant::now();
+    // Each group of logs is read as soon as its pods are known: the job's after
+    // discovery, the backend's after the backend was asked, the consumer's after its
+    // Service was found.
+    let discovery_branch = async {
         let (discovery, sources) = discovery::discover(ctx).await;
         let targets: Vec<logs::LogTarget> = discovery
             .get()
@@ -215,18 +221,32 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
         (discovery, sources, logs)
     };
     // The backend needs only its Service and endpoints, not the job's pods: it runs beside discovery.
-    let backend_fut = async {
-        if ctx.settings.backend.target == BackendTarget::Off {
+    let backend_branch = async {
+        let (backend, status) = if ctx.settings.backend.target == BackendTarget::Off {
             let skipped = Collected::Skipped { reason: "--no-backend".into() };
             let status = status_of("backend", &skipped, Duration::ZERO);
             (skipped, status)
         } else {
             run_source("backend", ctx.deadline, backend::collect(ctx)).await
-        }
+        };
+        let logs = match backend.get().and_then(|b| b.service.clone()) {
+            Some(service) if ctx.settings.logs.is_some() => {
+                match tokio::time::timeout_at(ctx.deadline, consumer::pods_of_service(ctx, &service)).await {
+                    Ok(Ok(pods)) => {
+                        let targets = pods.iter().map(|p| logs::LogTarget::of_pod(logs::LogRole::Backend, p)).collect();
+                        read_logs(ctx, targets).await
+                    }
+                    Ok(Err(e)) => Some(Err(e)),
+                    Err(_) => Some(Err(SourceError::TimedOut(logs_started.elapsed()))),
+                }
+            }
+            _ => read_logs(ctx, Vec::new()).await,
+        };
+        (backend, status, logs)
     };
     // MongoDB needs only its Service and credentials: it runs beside discovery too; the
     // pods' times are compared with its records by the rules afterwards.
-    let mongo_fut = async {
+    let mongo_branch = async {
         if !ctx.settings.mongo.enabled {
             let skipped = Collected::Skipped { reason: "--no-mongo".into() };
             let status = status_of("mongo", &skipped, Duration::ZERO);
@@ -237,13 +257,23 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
             (outcome, status)
         }
     };
+    let consumer_branch = async {
+        let (consumer, status) = run_source("consumer", ctx.deadline, consumer::fetch(ctx)).await;
+        let targets = consumer
+            .get()
+            .map(|c| c.pods.iter().map(|p| logs::LogTarget::of_pod(logs::LogRole::Consumer, p)).collect())
+            .unwrap_or_default();
+        let logs = read_logs(ctx, targets).await;
+        (consumer, status, logs)
+    };
     let (
         (events_raw, events_status),
-        (discovery, mut sources, (logs, logs_status)),
-        (backend, backend_status),
+        (discovery, mut sources, job_logs),
+        (backend, backend_status, backend_logs),
+        (consumer, consumer_status, consumer_logs),
         (mongo, mongo_status),
-    ) = tokio::join!(events_fut, discovery_then_logs, backend_fut, mongo_fut);
-    sources.push(logs_status);
+    ) = tokio::join!(events_fut, discovery_branch, backend_branch, consumer_branch, mongo_branch);
+    let (logs, logs_status) = combine_logs([job_logs, backend_logs, consumer_logs], logs_started.elapsed());
 
     let events = match (&discovery, events_raw) {
         (Collected::Collected(d), Collected::Collected(raw)) => {
@@ -253,9 +283,7 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
         (_, Collected::Unavailable { reason }) => Collected::Unavailable { reason },
         (_, Collected::Skipped { reason }) => Collected::Skipped { reason },
     };
-    sources.push(events_status);
-    sources.push(backend_status);
-    sources.push(mongo_status);
+    sources.extend([events_status, backend_status, consumer_status, mongo_status, logs_status]);
 
     Evidence {
         job_id: ctx.job_id().clone(),
@@ -268,23 +296,43 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
         mongo,
         logs,
         backend,
+        consumer,
         sources,
     }
 }
 
-/// Reads the targets' logs as the `logs` source (skipped with `--no-logs`).
+/// Reads one group of logs under the run's deadline; `None` with `--no-logs`.
 async fn read_logs(
     ctx: &TraceContext,
     targets: Vec<logs::LogTarget>,
+) -> Option<Result<Vec<logs::LogSource>, SourceError>> {
+    let s = ctx.settings.logs.as_ref()?;
+    let start = Instant::now();
+    Some(match tokio::time::timeout_at(ctx.deadline, logs::fetch(ctx, &targets, s)).await {
+        Ok(r) => r,
+        Err(_) => Err(SourceError::TimedOut(start.elapsed())),
+    })
+}
+
+/// The `logs` source from its groups: collected when any group was read (the others'
+/// errors are dropped), unavailable when every group failed, skipped with `--no-logs`.
+fn combine_logs(
+    groups: [Option<Result<Vec<logs::LogSource>, SourceError>>; 3],
+    took: Duration,
 ) -> (Collected<Vec<logs::LogSource>>, SourceStatus) {
-    match &ctx.settings.logs {
-        None => {
-            let skipped = Collected::Skipped { reason: "--no-logs".into() };
-            let status = status_of("logs", &skipped, Duration::ZERO);
-            (skipped, status)
+    let outcome = if groups.iter().all(Option::is_none) {
+        Collected::Skipped { reason: "--no-logs".into() }
+    } else {
+        let results: Vec<Result<Vec<logs::LogSource>, SourceError>> = groups.into_iter().flatten().collect();
+        if results.iter().all(Result::is_err) {
+            let reason = results.into_iter().find_map(Result::err).map(|e| e.to_string()).unwrap_or_default();
+            Collected::Unavailable { reason }
+        } else {
+            Collected::Collected(results.into_iter().filter_map(Result::ok).flatten().collect())
         }
-        Some(s) => run_source("logs", ctx.deadline, async { logs::fetch(ctx, &targets, s).await }).await,
-    }
+    };
+    let status = status_of("logs", &outcome, took);
+    (outcome, status)
 }
 
 /// The `mongo` source's status: the facts may say it failed past the Service lookup.

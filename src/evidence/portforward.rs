@@ -180,6 +180,8 @@ async fn accept_loop(listener: TcpListener, ctx: Bridge, first: Arc<Mutex<Option
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((conn, _)) => {
+                    // Small request/response exchanges: no Nagle delay on the local leg.
+                    let _ = conn.set_nodelay(true);
                     let pre = first.lock().await.take();
                     bridges.spawn(bridge(conn, ctx.clone(), pre));
                 }
@@ -266,5 +268,87 @@ mod tests {
         };
         assert!(!t.is_refused());
         assert_eq!(t.to_string(), "port-forward to p:1: opening the stream timed out after 2s");
+    }
+
+    /// The incident's sandbox, a client for it, and the folder of its kubeconfig.
+    async fn sandbox(forbidden: &[&str]) -> (crate::sandbox::Sandbox, Client, tempfile::TempDir) {
+        let mut scenario = crate::sandbox::scenario::Scenario::builtin("incident-19-7").unwrap();
+        scenario.forbidden = forbidden.iter().map(|s| s.to_string()).collect();
+        let sandbox = crate::sandbox::Sandbox::start(scenario).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = sandbox.write_kubeconfig(dir.path()).unwrap();
+        let kubeconfig = kube::config::Kubeconfig::read_from(&path).unwrap();
+        let options = kube::config::KubeConfigOptions { context: Some(sandbox.context_name()), ..Default::default() };
+        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options).await.unwrap();
+        (sandbox, Client::try_from(config).unwrap(), dir)
+    }
+
+    async fn get(addr: SocketAddr, path: &str) -> Result<(u16, String), reqwest::Error> {
+        let http = reqwest::Client::builder().no_proxy().build()?;
+        let resp = http.get(format!("http://{addr}{path}")).send().await?;
+        Ok((resp.status().as_u16(), resp.text().await?))
+    }
+
+    #[tokio::test]
+    async fn a_local_listener_reaches_the_pod_for_every_connection() {
+        let (_sandbox, client, _dir) = sandbox(&[]).await;
+        let t = Duration::from_secs(5);
+        let fwd = forward(&client, "panda", "backend-7c9d8f6b5-x2x9q", 8080, t).await.unwrap();
+        assert!(fwd.addr().ip().is_loopback());
+        for _ in 0..3 {
+            let (status, body) = get(fwd.addr(), "/metadata/19-7").await.unwrap();
+            assert_eq!((status, body.as_str()), (404, r#"{"error":"Invalid job_id"}"#));
+        }
+        assert_eq!(get(fwd.addr(), "/metadata/20-1").await.unwrap().0, 200);
+        assert!(fwd.last_error().is_none());
+        let addr = fwd.addr();
+        drop(fwd);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "the listener closes on drop");
+    }
+
+    #[tokio::test]
+    async fn nothing_listening_is_a_typed_refusal() {
+        let (_sandbox, client, _dir) = sandbox(&[]).await;
+        let fwd = forward(&client, "panda", "grpc-job-19-7-8rlgb", 50051, Duration::from_secs(5)).await.unwrap();
+        assert!(get(fwd.addr(), "/").await.is_err());
+        let e = fwd.error_within(Duration::from_secs(2)).await.expect("the error channel speaks");
+        assert!(e.is_refused(), "{e}");
+        assert!(e.to_string().contains("error forwarding port 50051"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn forbidden_and_missing_pods_fail_at_once() {
+        let (_sandbox, client, _dir) = sandbox(&["pods/portforward"]).await;
+        let e = forward(&client, "panda", "backend-7c9d8f6b5-x2x9q", 8080, Duration::from_secs(5)).await.err().unwrap();
+        assert!(e.is_forbidden(), "{e}");
+        let (_sandbox, client, _dir) = sandbox(&[]).await;
+        let e = forward(&client, "panda", "nope", 8080, Duration::from_secs(5)).await.err().unwrap();
+        assert!(matches!(e, ForwardError::Api { code: 404, .. }), "{e}");
+    }
+
+    #[tokio::test]
+    async fn services_resolve_to_the_pod_port_through_endpoints() {
+        use crate::evidence::services::{resolve_in, Detector, EndpointSource, ServiceRef, ServiceSpec};
+        let (_sandbox, client, _dir) = sandbox(&[]).await;
+        let spec = ServiceSpec { explicit: None, detector: Detector::backend() };
+        let r = resolve_in(&client, "panda", &spec).await.unwrap();
+        assert_eq!((r.service.as_str(), r.pod.as_str()), ("backend", "backend-7c9d8f6b5-x2x9q"));
+        assert_eq!((r.service_port, r.pod_port, r.target_port.as_str()), (80, 8080, "http"));
+        // the sandbox answers 404 for discovery.k8s.io/v1, as 1.20 does
+        assert_eq!(r.endpoints_from, EndpointSource::Endpoints);
+        let mongo = Detector {
+            role: "MongoDB".into(),
+            keywords: vec!["mongo".into()],
+            ports: vec![27017],
+            port_names: vec![],
+            prefer_pod_labels: vec![("role".into(), "primary".into())],
+            flag: "--mongo-service".into(),
+        };
+        let r = resolve_in(&client, "panda", &ServiceSpec { explicit: None, detector: mongo }).await.unwrap();
+        assert_eq!((r.pod.as_str(), r.pod_port), ("mongo-0", 27017));
+        let named = ServiceSpec { explicit: Some(ServiceRef::parse("nope").unwrap()), detector: Detector::backend() };
+        let e = resolve_in(&client, "panda", &named).await.unwrap_err();
+        assert_eq!(e.to_string(), "Service panda/nope not found");
     }
 }

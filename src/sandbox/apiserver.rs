@@ -207,6 +207,7 @@ async fn route(state: &Arc<State>, req: &mut Request<Incoming>) -> Result<Respon
             "versions": ["v1"],
             "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]
         }))),
+        ["healthz" | "readyz" | "livez"] => Ok(text_response("ok".to_string())),
         ["apis"] => Ok(json_response(&api_group_list())),
         ["api", "v1"] => Ok(json_response(&resource_list(""))),
         ["apis", group] if !ABSENT_GROUPS.contains(group) && has_group(group) => Ok(json_response(&api_group(group))),
@@ -299,23 +300,19 @@ async fn resource(
         }
         ["namespaces", ns, "pods", name, "log"] if group.is_empty() => pod_log(state, req, ns, name),
         ["namespaces", ns, "pods", name, "portforward"] if group.is_empty() => portforward(state, req, ns, name),
-        ["namespaces", ns, "services", name, "proxy", path @ ..] if group.is_empty() => {
-            let path = format!("/{}", rest_raw_path(req.uri().path(), path.len()));
+        ["namespaces", ns, "services", name, "proxy", ..] if group.is_empty() => {
+            let path = proxied_path(req.uri().path());
             service_proxy(state, req, ns, name, &path).await
         }
         _ => Err(ApiError::no_such_resource()),
     }
 }
 
-/// The last `n` segments of `path`, still percent-encoded (proxied paths are passed as sent).
-fn rest_raw_path(path: &str, n: usize) -> String {
-    let segments: Vec<&str> = path.split('/').collect();
-    let tail = &segments[segments.len().saturating_sub(n)..];
-    let mut joined = tail.join("/");
-    if n == 0 {
-        joined.clear();
-    }
-    joined
+/// What follows `/api/v1/namespaces/{ns}/services/{name}/proxy` in the raw request path,
+/// still percent-encoded and with its slashes as sent (proxied paths are passed on as is).
+fn proxied_path(raw: &str) -> String {
+    let rest = raw.trim_start_matches('/').splitn(8, '/').nth(7).unwrap_or_default();
+    format!("/{rest}")
 }
 
 fn namespaced(rt: &'static ResourceType) -> Result<&'static ResourceType, ApiError> {
@@ -817,6 +814,26 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn large_bodies_stream_through_portforward_and_shutdown_closes_the_port() {
+        let mut scenario = Scenario::builtin("incident-19-7").unwrap();
+        let script: crate::sandbox::scenario::BackendScript = serde_json::from_value(serde_json::json!({
+            "routes": [{"path": "/big", "status": 200, "rawBody": "0123456789", "repeat": 1_000_000, "contentType": "text/plain"}]
+        }))
+        .unwrap();
+        scenario.ports[0].answer = crate::sandbox::scenario::PortAnswer::Backend(script);
+        let sandbox = Sandbox::start(scenario).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let pods: Api<Pod> = Api::default_namespaced(client_for(&sandbox, dir.path()).await);
+        let mut forward = pods.portforward("backend-7c9d8f6b5-x2x9q", &[8080]).await.unwrap();
+        let (status, body) = http_get(forward.take_stream(8080).unwrap(), "/big").await.unwrap();
+        assert_eq!((status, body.len()), (200, 10_000_000));
+        forward.abort();
+        let addr = sandbox.addr();
+        sandbox.shutdown().await;
+        assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+    }
+
+    #[tokio::test]
     async fn portforward_to_a_closed_port_reports_refused() {
         let (_sandbox, client, _dir) = incident(&[]).await;
         let pods: Api<Pod> = Api::default_namespaced(client);
@@ -898,6 +915,15 @@ mod tests {
         let found = everywhere.list(&by_job_id).await.unwrap();
         assert_eq!(found.items.len(), 2);
         assert!(found.items.iter().all(|p| p.metadata.namespace.as_deref() == Some("staging")));
+    }
+
+    #[test]
+    fn proxied_paths_keep_their_shape() {
+        let p = |raw: &str| proxied_path(raw);
+        assert_eq!(p("/api/v1/namespaces/panda/services/backend:http/proxy/metadata/19-7"), "/metadata/19-7");
+        assert_eq!(p("/api/v1/namespaces/panda/services/backend:http/proxy/a%2Fb//c/"), "/a%2Fb//c/");
+        assert_eq!(p("/api/v1/namespaces/panda/services/backend/proxy"), "/");
+        assert_eq!(p("/api/v1/namespaces/panda/services/backend/proxy/"), "/");
     }
 
     #[tokio::test]

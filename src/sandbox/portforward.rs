@@ -34,6 +34,9 @@ use super::store::{shift_extended_json_dates, shift_for};
 /// The port-forward subprotocol the sandbox speaks (that of the 1.20 test cluster).
 pub const PORT_FORWARD_PROTOCOL: &str = "v4.channel.k8s.io";
 
+/// How long a relay to a TCP target may take to connect before the port reports an error.
+const TCP_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Serves one connection to a pod port in-process, on one end of a duplex stream.
 pub type ConnectionServer = Arc<dyn Fn(DuplexStream) -> BoxFuture<'static, ()> + Send + Sync>;
 
@@ -78,7 +81,13 @@ impl Target {
                 tokio::spawn(server(server_end));
                 Ok(Box::new(client))
             }
-            Target::Tcp(addr) => Ok(Box::new(tokio::net::TcpStream::connect(addr).await?)),
+            Target::Tcp(addr) => {
+                let connect = tokio::net::TcpStream::connect(addr);
+                match tokio::time::timeout(TCP_CONNECT_TIMEOUT, connect).await {
+                    Ok(stream) => Ok(Box::new(stream?)),
+                    Err(_) => Err(std::io::ErrorKind::TimedOut.into()),
+                }
+            }
             Target::Refused => Err(std::io::ErrorKind::ConnectionRefused.into()),
         }
     }

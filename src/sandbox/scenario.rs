@@ -167,6 +167,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("elsewhere-19-7", include_str!("../../scenarios/elsewhere-19-7.yaml")),
     ("mongo-format-19-7", include_str!("../../scenarios/mongo-format-19-7.yaml")),
     ("mongo-auth-19-7", include_str!("../../scenarios/mongo-auth-19-7.yaml")),
+    ("backend-19-7", include_str!("../../scenarios/backend-19-7.yaml")),
 ];
 
 /// Checks a scenario's internal consistency; returns one line per problem (empty: fine).

@@ -16,8 +16,8 @@ use tokio_rustls::rustls;
 
 use super::cluster::{block_on, Cluster, User};
 
-/// The runtime the stand-ins run on, for the life of the test process.
-fn runtime() -> &'static tokio::runtime::Runtime {
+/// The runtime the stand-ins (and sandboxes) run on, for the life of the test process.
+pub fn runtime() -> &'static tokio::runtime::Runtime {
     static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RT.get_or_init(|| {
         tokio::runtime::Builder::new_multi_thread()

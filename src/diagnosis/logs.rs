@@ -1,0 +1,95 @@
+//! Rules about log lines that name the id.
+
+use super::{Finding, Severity};
+use crate::evidence::logs::{LogLevel, LogRole};
+use crate::evidence::Evidence;
+
+/// Error lines naming the id in the logs of pods of `role`, as `pod/container: text`.
+pub fn error_lines(ev: &Evidence, role: LogRole) -> Vec<String> {
+    ev.logs
+        .get()
+        .map(|logs| {
+            logs.iter()
+                .filter(|l| l.role == role)
+                .flat_map(|l| {
+                    l.hits.iter().filter(|h| h.level == LogLevel::Error).map(move |h| {
+                        let at = h.at.map(|t| format!("{t} ")).unwrap_or_default();
+                        format!("{}/{}: {at}{}", l.pod, l.container, h.text)
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `backend-log-errors`: the backend logged errors that name the id.
+pub fn check_backend_log_errors(ev: &Evidence) -> Option<Finding> {
+    let lines = error_lines(ev, LogRole::Backend);
+    let first = lines.first()?;
+    let pod = first.split('/').next().unwrap_or_default().to_string();
+    let text = first.split_once(": ").map(|(_, t)| t).unwrap_or(first);
+    let text =
+        text.split_once(' ').filter(|(t, _)| t.parse::<jiff::Timestamp>().is_ok()).map(|(_, r)| r).unwrap_or(text);
+    // the title says it is an error: drop a leading level word
+    let text = text
+        .split_once(' ')
+        .filter(|(w, _)| {
+            matches!(w.trim_matches(['[', ']', ':']).to_ascii_uppercase().as_str(), "ERROR" | "ERR" | "FATAL")
+        })
+        .map(|(_, r)| r)
+        .unwrap_or(text);
+    Some(
+        Finding::new(
+            "backend-log-errors",
+            Severity::Error,
+            format!("The backend logged an error for {}: {}", ev.job_id, cut(text, 120)),
+            format!("{} error line(s) in the backend's logs name job {}.", lines.len(), ev.job_id),
+        )
+        .evidence(lines.iter().take(10).cloned())
+        .next([format!("kubectl -n {} logs {pod} --timestamps | grep -w -- {}", ev.namespace, ev.job_id)]),
+    )
+}
+
+fn cut(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        format!("{}...", s.chars().take(max).collect::<String>())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnosis::fixtures::evidence;
+    use crate::evidence::logs::{LogHit, LogSource};
+    use crate::evidence::Collected;
+
+    fn source(role: LogRole, level: LogLevel, text: &str) -> LogSource {
+        LogSource {
+            role,
+            pod: "backend-x".into(),
+            container: "backend".into(),
+            previous: false,
+            lines_scanned: 10,
+            hits: vec![LogHit { at: Some("2025-11-13T09:59:59.801Z".parse().unwrap()), level, text: text.into() }],
+            truncated: false,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn fires_on_backend_error_lines_only() {
+        let mut ev = evidence(Default::default());
+        ev.logs =
+            Collected::Collected(vec![source(LogRole::Backend, LogLevel::Error, "ERROR persist job 19-7 failed")]);
+        let f = check_backend_log_errors(&ev).unwrap();
+        assert_eq!(f.title, "The backend logged an error for 19-7: persist job 19-7 failed");
+        assert!(f.evidence[0].starts_with("backend-x/backend: 2025-11-13T09:59:59.801Z ERROR"));
+        ev.logs = Collected::Collected(vec![
+            source(LogRole::Backend, LogLevel::Warn, "WARN slow 19-7"),
+            source(LogRole::Job, LogLevel::Error, "ERROR 19-7"),
+        ]);
+        assert!(check_backend_log_errors(&ev).is_none());
+    }
+}
