@@ -573,6 +573,18 @@ mod tests {
     }
 
     #[test]
+    fn a_pod_labelled_primary_is_preferred() {
+        use crate::evidence::services::{pick_endpoint, EndpointAddr};
+        let ep = |pod: &str| EndpointAddr { pod: Some(pod.into()), ready: true, ..Default::default() };
+        let (a, b) = (ep("mongo-0"), ep("mongo-1"));
+        let labels: BTreeMap<String, BTreeMap<String, String>> =
+            [("mongo-1".to_string(), [("role".to_string(), "primary".to_string())].into())].into();
+        let (chosen, why) = pick_endpoint(&[&a, &b], &labels, &detector().prefer_pod_labels);
+        assert_eq!(chosen.pod.as_deref(), Some("mongo-1"));
+        assert!(why.unwrap().contains("role=primary"));
+    }
+
+    #[test]
     fn timeouts_follow_the_settings_and_the_deadline() {
         let s = Duration::from_secs;
         assert_eq!(op_timeout(s(10), s(30)), s(10));
