@@ -44,6 +44,7 @@ fn main() -> ExitCode {
         ("mongo::no_listener_in_the_mongo_pod", no_listener),
         ("mongo::two_databases_discovered", two_databases),
         ("mongo::regex_looking_id_is_escaped", regex_looking_id),
+        ("mongo::direct_uri_without_port_forward", direct_uri),
     ];
     support::suite::run(pure, tiered)
 }
@@ -300,6 +301,21 @@ fn regex_looking_id(tier: Tier) -> Result<(), Failed> {
     let values: Vec<&str> =
         jobs["otherFormats"].as_array().into_iter().flatten().filter_map(|f| f["value"].as_str()).collect();
     ensure(values == ["a_b"], || format!("{values:?}: `.` must match a dot or separator only\n{}", show(&o)))
+}
+
+fn direct_uri(tier: Tier) -> Result<(), Failed> {
+    let ctx = tier.setup(&scenario("mongo-auth-19-7"), Backends::All);
+    let uri = ctx.mongo("panda/mongo-0", 27017).ok_or("no SecantusDB for panda/mongo-0")?.uri();
+    let ns = ctx.ns("panda");
+    let mut cmd = ctx.command(support::tier::BIN, User::Reader);
+    cmd.args(["19-7", "-n", &ns, "-o", "json", "--no-backend", "--mongo-direct", "--mongo-db", "panda", "-vvv"])
+        .env("JOBTRACE_MONGO_URI", &uri);
+    let o = support::tier::output(cmd);
+    let v = json_of(&o)?;
+    ensure(o.status.code() == Some(0), || show(&o))?;
+    ensure(v["mongo"]["credentials"] == "uri-flag" && v["mongo"]["service"].is_null(), || mongo_section(&v))?;
+    ensure(result_of(&v, "panda", "jobs") == "found", || mongo_section(&v))?;
+    no_password_in(&o)
 }
 
 // --- the wire-protocol stand-in (no cluster, no database) ---------------------------------
