@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 
 /// Trace a job id across its pods and Jobs, and say what is wrong.
 ///
@@ -48,7 +48,7 @@ pub struct TraceArgs {
     pub context: Option<String>,
 
     /// Path to the kubeconfig file (default: $KUBECONFIG, several paths merged as kubectl does, else ~/.kube/config).
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", value_hint = ValueHint::FilePath)]
     pub kubeconfig: Option<PathBuf>,
 
     /// Extra label selector ANDed into every pod and Job lookup, e.g. `team=panda`.
@@ -123,6 +123,8 @@ pub struct LogArgs {
 pub enum Command {
     /// Run a trace against the built-in sandbox of incident 19-7 (no cluster needed).
     Demo(DemoArgs),
+    /// Print a shell completion script, or install the helper behind `kubectl jobtrace <TAB>`.
+    Completion(CompletionArgs),
 }
 
 /// Options of `demo`.
@@ -135,6 +137,37 @@ pub struct DemoArgs {
     /// The job id to trace in the scenario.
     #[arg(long = "id", default_value = "19-7", value_name = "JOB_ID")]
     pub job_id: String,
+}
+
+/// Options of `completion`.
+#[derive(Debug, Clone, Args)]
+#[command(after_help = "\
+Completion through kubectl (`kubectl jobtrace <TAB>`, kubectl 1.26+) runs an executable named \
+kubectl_complete-jobtrace found on PATH; `kubectl jobtrace completion --install` links it beside \
+this plugin (Krew's bin folder for a Krew install). Completion of `kubectl-jobtrace` typed \
+directly: `source <(kubectl-jobtrace completion bash)`.")]
+pub struct CompletionArgs {
+    /// The shell to print a completion script for.
+    #[arg(value_enum, required_unless_present = "install", conflicts_with = "install", value_name = "SHELL")]
+    pub shell: Option<CompletionShell>,
+
+    /// Install the `kubectl_complete-jobtrace` helper kubectl's completion runs: beside
+    /// this plugin's executable on PATH (e.g. Krew's bin folder), or in DIR.
+    #[arg(long, value_name = "DIR", num_args = 0..=1, value_hint = ValueHint::DirPath)]
+    pub install: Option<Option<PathBuf>>,
+}
+
+/// Shells a completion script can be printed for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    /// Bash (needs the bash-completion package for `complete -F` helpers).
+    Bash,
+    /// Zsh (save as `_kubectl-jobtrace` in a folder of $fpath).
+    Zsh,
+    /// Fish (save in ~/.config/fish/completions/).
+    Fish,
+    /// PowerShell (dot-source it from $PROFILE).
+    Powershell,
 }
 
 /// Output formats.
@@ -256,6 +289,22 @@ mod tests {
         let cli = Cli::try_parse_from(["kubectl-jobtrace", "demo", "-o", "json"]).unwrap();
         assert!(matches!(cli.command, Some(Command::Demo(_))));
         assert_eq!(cli.trace.output, Some(OutputFormat::Json));
+    }
+
+    #[test]
+    fn completion_takes_a_shell_or_install() {
+        let cli = Cli::try_parse_from(["kubectl-jobtrace", "completion", "zsh"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Completion(CompletionArgs { shell: Some(CompletionShell::Zsh), .. }))
+        ));
+        let cli = Cli::try_parse_from(["kubectl-jobtrace", "completion", "--install"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Completion(CompletionArgs { install: Some(None), .. }))));
+        let cli = Cli::try_parse_from(["kubectl-jobtrace", "completion", "--install", "/tmp/x"]).unwrap();
+        let Some(Command::Completion(args)) = cli.command else { panic!("not completion") };
+        assert_eq!(args.install, Some(Some(PathBuf::from("/tmp/x"))));
+        assert!(Cli::try_parse_from(["kubectl-jobtrace", "completion"]).is_err());
+        assert!(Cli::try_parse_from(["kubectl-jobtrace", "completion", "tcsh"]).is_err());
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod cluster;
+pub mod completion;
 pub mod diagnosis;
 pub mod evidence;
 pub mod exit;

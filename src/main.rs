@@ -1,16 +1,25 @@
 //! The `kubectl-jobtrace` binary: parse the command line, set up tracing, run, render,
 //! and map the outcome to an exit code. Everything else lives in the library.
 
+use std::ffi::OsString;
 use std::io::{self, Write};
 use std::process;
 
 use clap::Parser;
-use jobtrace::cli::{Cli, Command};
+use jobtrace::cli::{Cli, Command, CompletionArgs};
+use jobtrace::completion;
 use jobtrace::exit::ExitCode;
 use jobtrace::settings::Settings;
 
 fn main() {
-    let cli = Cli::parse();
+    let args: Vec<OsString> = std::env::args_os().collect();
+    // Started by kubectl's completion (`kubectl_complete-jobtrace ...`): answer and stop.
+    // Whatever happens, exit 0 and print nothing on stderr, which kubectl shows.
+    if let Some(words) = completion::plugin_request(&args) {
+        let _ = completion::serve(&words, &mut io::stdout().lock());
+        process::exit(0);
+    }
+    let cli = Cli::parse_from(&args);
     init_tracing(cli.trace.verbose);
     let code = match run(cli) {
         Ok(code) => code,
@@ -25,6 +34,7 @@ fn main() {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let report = match cli.command {
+        Some(Command::Completion(args)) => return run_completion(&args),
         Some(Command::Demo(demo)) => runtime.block_on(jobtrace::sandbox::demo::run(&demo, &cli.trace))?,
         None => {
             let settings = Settings::resolve(cli.job_id.as_deref(), &cli.trace)?;
@@ -41,6 +51,29 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         other => other?,
     }
     Ok(ExitCode::of(&report))
+}
+
+/// `completion SHELL` prints a script; `completion --install [DIR]` places the helper.
+fn run_completion(args: &CompletionArgs) -> anyhow::Result<ExitCode> {
+    let mut stdout = io::stdout().lock();
+    if let Some(dir) = &args.install {
+        let argv0 = std::env::args_os().next().unwrap_or_default();
+        let done = completion::install(dir.as_deref(), &argv0)?;
+        writeln!(stdout, "installed {} -> {}", done.helper.display(), done.target.display())?;
+        if !done.on_path {
+            writeln!(
+                stdout,
+                "note: kubectl finds the helper only on PATH; add {} to PATH",
+                done.helper.parent().unwrap_or(&done.helper).display()
+            )?;
+        }
+    } else if let Some(shell) = args.shell {
+        match stdout.write_all(&completion::script(shell)).and_then(|_| stdout.flush()) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+            other => other?,
+        }
+    }
+    Ok(ExitCode::Healthy)
 }
 
 fn init_tracing(verbose: u8) {

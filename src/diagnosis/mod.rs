@@ -145,12 +145,12 @@ pub const CAUSAL_ORDER: &[&str] = &[
     "backend-error",
     "backend-invalid-job-id",
     "missing-expected-label",
+    "consumer-service-not-found",
     "mongo-unreachable",
     "mongo-auth-failed",
     "mongo-credentials-unreadable",
     "mongo-not-found",
     "job-written-late",
-    "consumer-service-not-found",
     "backend-not-found",
     "source-unavailable",
 ];

@@ -244,6 +244,15 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
         };
         (backend, status, logs)
     };
+    let consumer_branch = async {
+        let (consumer, status) = run_source("consumer", ctx.deadline, consumer::fetch(ctx)).await;
+        let targets = consumer
+            .get()
+            .map(|c| c.pods.iter().map(|p| logs::LogTarget::of_pod(logs::LogRole::Consumer, p)).collect())
+            .unwrap_or_default();
+        let logs = read_logs(ctx, targets).await;
+        (consumer, status, logs)
+    };
     // MongoDB needs only its Service and credentials: it runs beside discovery too; the
     // pods' times are compared with its records by the rules afterwards.
     let mongo_branch = async {
@@ -256,15 +265,6 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
             let status = mongo_status(&outcome, status);
             (outcome, status)
         }
-    };
-    let consumer_branch = async {
-        let (consumer, status) = run_source("consumer", ctx.deadline, consumer::fetch(ctx)).await;
-        let targets = consumer
-            .get()
-            .map(|c| c.pods.iter().map(|p| logs::LogTarget::of_pod(logs::LogRole::Consumer, p)).collect())
-            .unwrap_or_default();
-        let logs = read_logs(ctx, targets).await;
-        (consumer, status, logs)
     };
     let (
         (events_raw, events_status),
@@ -283,7 +283,7 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
         (_, Collected::Unavailable { reason }) => Collected::Unavailable { reason },
         (_, Collected::Skipped { reason }) => Collected::Skipped { reason },
     };
-    sources.extend([events_status, backend_status, consumer_status, mongo_status, logs_status]);
+    sources.extend([events_status, backend_status, mongo_status, consumer_status, logs_status]);
 
     Evidence {
         job_id: ctx.job_id().clone(),
