@@ -141,7 +141,7 @@ pub const CAUSAL_ORDER: &[&str] = &[
     "job-not-in-mongo",
     "job-id-format-mismatch",
     "backend-log-errors",
-    // the services around the job
+    // the services around the job (a down consumer service explains a missing consumer record)
     "consumer-service-down",
     "backend-no-ready-endpoints",
     "backend-unreachable",
@@ -273,6 +273,15 @@ mod tests {
         rank(&mut f);
         let ids: Vec<&str> = f.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, ["no-pods-found", "pod-crashlooping", "missing-expected-label", "source-unavailable"]);
+    }
+
+    #[test]
+    fn mongo_records_rank_below_failing_pods_and_above_the_backend() {
+        let pos = |id: &str| CAUSAL_ORDER.iter().position(|c| *c == id).unwrap();
+        assert!(pos("pod-crashlooping") < pos("consumer-record-missing"));
+        assert!(pos("job-not-in-mongo") < pos("backend-invalid-job-id"));
+        assert!(pos("job-not-in-mongo") < pos("missing-expected-label"));
+        assert!(pos("job-id-format-mismatch") < pos("backend-invalid-job-id"));
     }
 
     #[test]
