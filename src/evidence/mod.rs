@@ -125,10 +125,7 @@ pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
-/// Collapses whitespace and newlines so a message fits one line.
-pub fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
+pub use crate::text::one_line;
 
 /// What every source gets: the client, the settings and the run's deadline.
 #[derive(Clone)]
@@ -356,11 +353,6 @@ fn mongo_status(outcome: &Collected<MongoFacts>, mut status: SourceStatus) -> So
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn one_line_collapses() {
-        assert_eq!(one_line("a\n  b\tc "), "a b c");
-    }
 
     #[tokio::test]
     async fn a_slow_source_times_out_as_unavailable() {
