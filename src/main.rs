@@ -35,7 +35,7 @@ fn main() {
     let code = match run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("kubectl-jobtrace: error: {}", one_line(&format!("{err:#}")));
+            eprintln!("kubectl-jobtrace: error: {}", jobtrace::text::one_line(&format!("{err:#}")));
             ExitCode::CouldNotRun
         }
     };
@@ -134,9 +134,5 @@ fn usage_error(rendered: &str) -> String {
         .filter(|l| !l.is_empty())
         .map(|l| l.strip_prefix("error: ").unwrap_or(l))
         .collect();
-    format!("{} (see --help)", one_line(&lines.join("; ")))
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    format!("{} (see --help)", jobtrace::text::one_line(&lines.join("; ")))
 }

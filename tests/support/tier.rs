@@ -87,7 +87,7 @@ impl Tier {
     pub fn setup_with(self, scenario: &Scenario, backends: Backends, tcp: &[(&str, u16, SocketAddr)]) -> Ctx {
         static N: AtomicU32 = AtomicU32::new(1);
         let suffix = format!("t{}", N.fetch_add(1, Ordering::Relaxed));
-        let home = tempfile::Builder::new().prefix("jobtrace-home-").tempdir().expect("temp HOME");
+        let home = super::cluster::temp_dir("jobtrace-home").expect("temp HOME");
         match self {
             Tier::Sandbox => {
                 let mongos = start_mongos(scenario, backends);
@@ -115,14 +115,18 @@ impl Tier {
                 let seeded = seed(scenario, &suffix);
                 let mongos = start_mongos(&seeded.scenario, backends);
                 let mut routes = KubeletRoutes::at(&seeded.scenario, seeded.scenario.now);
+                let mut targets = PortTargets::from_scenario(&seeded.scenario, seeded.scenario.now, Instant::now());
                 for (pod, port, m) in &mongos {
                     routes = routes.with_tcp(pod, *port, m.addr());
+                    targets.set(pod, *port, jobtrace::sandbox::portforward::Target::Tcp(m.addr()));
                 }
                 for (pod, port, addr) in tcp {
                     let (ns, name) = pod.split_once('/').expect("namespace/pod");
-                    routes = routes.with_tcp(&format!("{}/{name}", seeded.ns(ns)), *port, *addr);
+                    let real = format!("{}/{name}", seeded.ns(ns));
+                    routes = routes.with_tcp(&real, *port, *addr);
+                    targets.set(&real, *port, jobtrace::sandbox::portforward::Target::Tcp(*addr));
                 }
-                let kubelet = Kubelet::start(cluster, &seeded.node, routes)
+                let kubelet = Kubelet::start(cluster, &seeded.node, routes, targets)
                     .unwrap_or_else(|e| panic!("kubelet stand-in for {}: {e}", scenario.name));
                 for user in User::every() {
                     let path = home.path().join(format!("kubeconfig-{}", user.name()));
@@ -216,8 +220,21 @@ impl Ctx {
     pub fn requests(&self) -> Vec<RecordedRequest> {
         match &self.served {
             Served::Sandbox(s) => s.requests(),
-            Served::Real { kubelet, .. } => kubelet.routes.requests(),
+            Served::Real { kubelet, .. } => kubelet.requests(),
         }
+    }
+
+    /// What to add to an assertion message: the stand-in's requests and, on the real tier,
+    /// the tails of the etcd, kube-apiserver and SecantusDB logs.
+    pub fn diagnostics(&self) -> String {
+        let mut text = format!("{} tier; requests: {:#?}\n", self.tier.name(), self.requests());
+        if let Some(c) = Cluster::started().filter(|_| self.tier == Tier::Real) {
+            text.push_str(&c.log_tails(15));
+        }
+        for (pod, port, m) in &self.mongos {
+            text.push_str(&format!("\n{pod}:{port} {}", m.log_tail(10)));
+        }
+        text
     }
 
     /// The SecantusDB serving scenario pod `pod` (`namespace/name`, scenario names) on `port`.
