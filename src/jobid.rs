@@ -71,13 +71,16 @@ impl JobId {
 }
 
 /// Positions where `needle` occurs in `hay` bounded on both sides by `is_boundary`
-/// characters or by the ends of `hay`.
+/// characters or by the ends of `hay`. Occurrences may overlap: `1-1` is a whole token
+/// of `01-1-1-a` at 3 although the occurrence at 1 is not (`str::match_indices` would
+/// skip the one at 3).
 fn token_positions<'a>(
     hay: &'a str,
     needle: &'a str,
     is_boundary: impl Fn(char) -> bool + 'a,
 ) -> impl Iterator<Item = usize> + 'a {
-    hay.match_indices(needle).map(|(i, _)| i).filter(move |&i| {
+    let starts = (0..hay.len()).filter(move |&i| hay.is_char_boundary(i) && hay[i..].starts_with(needle));
+    starts.filter(move |&i| {
         let before = hay[..i].chars().next_back();
         let after = hay[i + needle.len()..].chars().next();
         before.is_none_or(&is_boundary) && after.is_none_or(&is_boundary)
@@ -86,9 +89,11 @@ fn token_positions<'a>(
 
 /// The raw input as shown in an error: quoted, control characters escaped, cut at 40.
 fn shown(raw: &str) -> String {
-    let cut: String = raw.chars().take(40).collect();
-    let more = if raw.chars().count() > 40 { "..." } else { "" };
-    format!("{:?}{more}", cut)
+    // cut after escaping: one character may escape to ten (`\u{3347a}`)
+    let escaped: String = raw.escape_debug().collect();
+    let cut: String = escaped.chars().take(40).collect();
+    let more = if escaped.chars().count() > 40 { "..." } else { "" };
+    format!("\"{cut}\"{more}")
 }
 
 impl fmt::Display for JobId {
@@ -146,7 +151,7 @@ mod tests {
 
     #[test]
     fn errors_are_one_line() {
-        for b in ["a\nb", &"\n".repeat(300), "a,b!=c"] {
+        for b in ["a\nb", &"\n".repeat(300), "a,b!=c", &"\u{3347a}".repeat(40)] {
             let msg = JobId::parse(b).unwrap_err().to_string();
             assert!(!msg.contains('\n'), "{msg}");
             assert!(msg.len() < 200, "{msg}");
@@ -164,8 +169,10 @@ mod tests {
         assert!(!i.is_name_token_of("x-119-7-y"));
         assert!(!i.is_name_token_of("report-119-7-q8w2e"));
         assert!(!i.is_name_token_of("job-19-7a"));
-        // a later occurrence can be whole even if the first is not
+        // a later occurrence can be whole even if the first is not, overlapping it too
         assert!(i.is_name_token_of("119-7-19-7-a"));
+        assert!(id("1-1").is_name_token_of("01-1-1-a"));
+        assert!(id("1-1").is_text_token_of("01-1-1 a"));
     }
 
     #[test]
