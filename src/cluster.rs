@@ -55,36 +55,13 @@ pub fn scrub(err: &(dyn std::error::Error + 'static)) -> String {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = cur {
         let text = crate::evidence::one_line(&e.to_string());
-        let text = cut_quoted_values(text.split(" --> ").next().unwrap_or_default());
+        let text = crate::text::redact_quoted_values(text.split(" --> ").next().unwrap_or_default());
         if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }
         cur = e.source();
     }
     parts.join(": ")
-}
-
-/// Replaces the text of serde's quoted values (`string "..."`) with `...`.
-fn cut_quoted_values(s: &str) -> String {
-    let mut out = String::new();
-    let mut rest = s;
-    while let Some(at) = rest.find("string \"") {
-        let open = at + "string \"".len();
-        out.push_str(&rest[..open]);
-        let after = &rest[open..];
-        match after.find('"') {
-            Some(close) => {
-                out.push_str("...\"");
-                rest = &after[close + 1..];
-            }
-            None => {
-                out.push_str("...");
-                rest = "";
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// Whether kubectl would reach `server` without the proxy: a loopback host, or a host
@@ -154,7 +131,6 @@ mod tests {
         assert!(s.contains("line 4 column 2"), "{s}");
         let e = std::io::Error::other("invalid type: string \"s3cr3t-token\", expected a sequence");
         assert_eq!(scrub(&e), "invalid type: string \"...\", expected a sequence");
-        assert_eq!(cut_quoted_values("a string \"s3cr3t"), "a string \"...");
         let e = std::io::Error::other("failed to read kubeconfig from '\"/x/config\"'");
         assert!(scrub(&e).contains("/x/config"));
     }

@@ -16,6 +16,30 @@ pub fn excerpt(s: &str, max: usize) -> String {
     }
 }
 
+/// Replaces the text of the values serde quotes in its errors (`invalid type: string
+/// "..."`) with `...`: a wrong-typed value may be a password or a connection string.
+pub fn redact_quoted_values(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(at) = rest.find("string \"") {
+        let open = at + "string \"".len();
+        out.push_str(&rest[..open]);
+        let after = &rest[open..];
+        match after.find('"') {
+            Some(close) => {
+                out.push_str("...\"");
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push_str("...");
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -30,5 +54,15 @@ mod tests {
         assert_eq!(excerpt("héllo wörld", 5), "héllo...");
         assert_eq!(excerpt("short", 10), "short");
         assert_eq!(excerpt("a\nb", 10), "a b");
+    }
+
+    #[test]
+    fn quoted_values_are_redacted() {
+        assert_eq!(
+            redact_quoted_values("tail: invalid type: string \"mongodb://u:pw@h\", expected a whole number"),
+            "tail: invalid type: string \"...\", expected a whole number"
+        );
+        assert_eq!(redact_quoted_values("a string \"s3cr3t"), "a string \"...");
+        assert_eq!(redact_quoted_values("from '\"/x/config\"'"), "from '\"/x/config\"'");
     }
 }

@@ -51,22 +51,13 @@ fn planted_uri(password: &str) -> String {
     format!("mongodb://root:{password}@mongo.invalid:27017/?authSource=admin")
 }
 
-/// Every text no output may contain.
+/// Every text no output may contain (written or base64-encoded).
 fn secrets() -> Vec<String> {
     let mut s: Vec<String> = vec![MONGO_PASSWORD.into(), WRONG_PASSWORD.into(), BOGUS_TOKEN.into(), EXEC_TOKEN.into()];
     s.extend(User::every().iter().map(|u| u.token().to_string()));
     s.push(planted_uri(MONGO_PASSWORD));
     s.push(format!("root:{MONGO_PASSWORD}"));
-    let b64 = |t: &str| base64::engine::general_purpose::STANDARD.encode(t);
-    let encoded: Vec<String> = s.iter().map(|t| b64(t)).collect();
-    s.extend(encoded);
-    s
-}
-
-/// The planted secrets found in `bytes`, by name of where they were found.
-fn leaks(bytes: &[u8], secrets: &[String]) -> Vec<String> {
-    let text = String::from_utf8_lossy(bytes);
-    secrets.iter().filter(|s| text.contains(s.as_str())).cloned().collect()
+    support::secrets::with_encodings(&s)
 }
 
 // --- running the plugin ------------------------------------------------------------------
@@ -107,11 +98,8 @@ impl Run {
             format!("took {:?}, over --timeout {:?} + 1s\n{}", self.took, self.timeout, self.show())
         })?;
         ensure(!self.stderr().contains("panicked"), || format!("a panic\n{}", self.show()))?;
-        let all = secrets();
-        for (what, bytes) in [("stdout", &self.out.stdout), ("stderr", &self.out.stderr)] {
-            let found = leaks(bytes, &all);
-            ensure(found.is_empty(), || format!("{what} leaks planted secrets {found:?}\n{}", self.show()))?;
-        }
+        let outputs: [(&str, &[u8]); 2] = [("stdout", &self.out.stdout), ("stderr (-vvv)", &self.out.stderr)];
+        support::secrets::assert_none_in(&outputs, &secrets()).map_err(|e| format!("{e}\n{}", self.show()))?;
         if !needles.is_empty() {
             let causes = self.causes();
             let hit = causes.iter().find(|c| {
@@ -305,6 +293,34 @@ fn set_linger_zero(conn: &TcpStream) {
             std::mem::size_of::<libc::linger>() as libc::socklen_t,
         );
     }
+}
+
+/// A keep-alive HTTP server answering every request 404 `Invalid job_id`; `open` counts
+/// the connections not yet closed by the other side.
+fn counting_backend(open: Arc<std::sync::atomic::AtomicUsize>) -> Server {
+    Server::start(move |mut conn| {
+        open.fetch_add(1, Ordering::SeqCst);
+        let body = br#"{"error":"Invalid job_id"}"#;
+        let mut buf = [0u8; 4096];
+        let mut head = Vec::new();
+        loop {
+            match conn.read(&mut buf) {
+                Ok(n) if n > 0 => head.extend_from_slice(&buf[..n]),
+                _ => break,
+            }
+            while let Some(end) = head.windows(4).position(|w| w == b"\r\n\r\n") {
+                head.drain(..end + 4);
+                let answer = format!(
+                    "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                    body.len()
+                );
+                if conn.write_all(answer.as_bytes()).and_then(|_| conn.write_all(body)).is_err() {
+                    break;
+                }
+            }
+        }
+        open.fetch_sub(1, Ordering::SeqCst);
+    })
 }
 
 impl Drop for Server {
@@ -795,9 +811,13 @@ fn stdout_closed_early() -> Result<(), Failed> {
     Ok(())
 }
 
-/// Ctrl-C while `--wait` polls a backend that answers 404: exit 130 at once, one line.
+/// Ctrl-C while `--wait` polls a backend that answers 404: exit 130 at once, one line,
+/// and the forward closed end to end (the backend pod, a server of this test, sees its
+/// connection closed).
 fn sigint_during_wait() -> Result<(), Failed> {
-    let ctx = real(&planted(), Backends::None);
+    let open = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let backend = counting_backend(open.clone());
+    let ctx = Tier::Real.setup_with(&planted(), Backends::None, &[(BACKEND_POD, 8080, backend.addr)]);
     let ns = ctx.ns("panda");
     let mut cmd = as_user(&ctx, User::Reader);
     cmd.args(["19-7", "-n", &ns, "-o", "json", "--wait", "60s", "--interval", "300ms", "--timeout", "90s", "-vvv"]);
@@ -813,8 +833,13 @@ fn sigint_during_wait() -> Result<(), Failed> {
         let _ = err.read_to_end(&mut b);
         b
     });
-    // polling by then: the backend's forward is open
-    std::thread::sleep(Duration::from_secs(4));
+    // polling through the forward by then
+    let polling = Instant::now();
+    while open.load(Ordering::SeqCst) == 0 && polling.elapsed() < Duration::from_secs(15) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(700));
+    let forwarded = open.load(Ordering::SeqCst);
     let signalled = Instant::now();
     // SAFETY: kill(2) on the pid of our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
@@ -832,7 +857,15 @@ fn sigint_during_wait() -> Result<(), Failed> {
     let o = Output { status, stdout: out.join().unwrap_or_default(), stderr: err.join().unwrap_or_default() };
     let r = Run { out: o, took, timeout: Duration::ZERO };
     r.check(&[130], &["interrupted"])?;
-    ensure(took < Duration::from_secs(1), || format!("exit {took:?} after SIGINT\n{}", r.show()))
+    ensure(took < Duration::from_secs(1), || format!("exit {took:?} after SIGINT\n{}", r.show()))?;
+    ensure(forwarded > 0, || format!("the backend was never reached through the forward\n{}", r.show()))?;
+    let closing = Instant::now();
+    while open.load(Ordering::SeqCst) > 0 && closing.elapsed() < Duration::from_secs(3) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    ensure(open.load(Ordering::SeqCst) == 0, || {
+        format!("{} forwarded connection(s) still open 3s after exit\n{}", open.load(Ordering::SeqCst), r.show())
+    })
 }
 
 /// Two traces of the same id at once: each gets its own forwards, both the full report.

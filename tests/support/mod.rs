@@ -6,6 +6,7 @@
 //! - `kubelet`, `spdy`: the kubelet stand-in (logs, port-forward) and its Node;
 //! - `mongo`: a SecantusDB holding a scenario's documents;
 //! - `audit`: the audit-log check that the tool never mutates the cluster;
+//! - `secrets`: the scan of every output for planted secrets;
 //! - `env`, `procs`: where the binaries are; children that die with the test process.
 
 // Every test binary compiles this whole tree but uses a different part of it.
@@ -17,6 +18,7 @@ pub mod env;
 pub mod kubelet;
 pub mod mongo;
 pub mod procs;
+pub mod secrets;
 pub mod seed;
 pub mod spdy;
 pub mod suite;
