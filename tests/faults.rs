@@ -109,6 +109,10 @@ impl Run {
             ensure(hit.is_some_and(|c| !c.contains('\n')), || {
                 format!("no one-line cause with {needles:?} among {causes:#?}\n{}", self.show())
             })?;
+            // JOBTRACE_FAULTS_SHOW=1: each case's outcome, for the matrix's closing note
+            if std::env::var_os("JOBTRACE_FAULTS_SHOW").is_some() {
+                eprintln!("outcome: exit {:?} in {:?}: {}", self.code(), self.took, hit.cloned().unwrap_or_default());
+            }
         }
         Ok(())
     }
@@ -571,7 +575,7 @@ fn forward_no_listener_in_the_pod() -> Result<(), Failed> {
     let b = port_of(&s, "backend-");
     s.ports[b].answer = PortAnswer::Refused {};
     let ctx = real(&s, Backends::None);
-    trace(&ctx, as_user(&ctx, User::Reader), "15s", &[]).check(&[1], &["backend", "refused"])
+    trace(&ctx, as_user(&ctx, User::Reader), "15s", &[]).check(&[1], &["backend-unreachable", "refused"])
 }
 
 /// The Endpoints still list a pod that is gone (deleted after the endpoints controller
@@ -585,15 +589,14 @@ fn forward_pod_deleted_after_resolution() -> Result<(), Failed> {
     s.ports.remove(b);
     s.logs.retain(|k, _| !k.contains("backend-"));
     let ctx = real(&s, Backends::None);
-    trace(&ctx, as_user(&ctx, User::Reader), "15s", &[]).check(&[1], &["backend", "not found"])
+    trace(&ctx, as_user(&ctx, User::Reader), "15s", &[]).check(&[1], &["backend-unreachable", "404", "not found"])
 }
 
 fn forward_stream_reset_mid_response() -> Result<(), Failed> {
     let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n";
     let server = Server::http(format!("{head}{{\"job_id\": \"19-7\", \"consumer\": \"c").into_bytes(), true);
     let ctx = Tier::Real.setup_with(&planted(), Backends::None, &[(BACKEND_POD, 8080, server.addr)]);
-    trace(&ctx, as_user(&ctx, User::Reader), "15s", &[]).check(&[1], &["backend"])?;
-    Ok(())
+    trace(&ctx, as_user(&ctx, User::Reader), "15s", &[]).check(&[1], &["backend-unreachable", "GET /metadata/19-7"])
 }
 
 // --- backend -----------------------------------------------------------------------------
@@ -603,7 +606,7 @@ fn backend_500() -> Result<(), Failed> {
         &with_routes(json!([{"path": "/metadata/19-7", "status": 500, "body": {"error": "boom"}}])),
         Backends::None,
     );
-    trace(&ctx, as_user(&ctx, User::Reader), "15s", &[]).check(&[1], &["500"])
+    trace(&ctx, as_user(&ctx, User::Reader), "15s", &[]).check(&[1], &["backend-error", "answers 500"])
 }
 
 fn backend_html_502() -> Result<(), Failed> {
@@ -611,7 +614,7 @@ fn backend_html_502() -> Result<(), Failed> {
     let s =
         with_routes(json!([{"path": "/metadata/19-7", "status": 502, "rawBody": html, "contentType": "text/html"}]));
     let ctx = real(&s, Backends::None);
-    trace(&ctx, as_user(&ctx, User::Reader), "15s", &[]).check(&[1], &["502"])
+    trace(&ctx, as_user(&ctx, User::Reader), "15s", &[]).check(&[1], &["backend-error", "answers 502"])
 }
 
 fn backend_non_utf8_body() -> Result<(), Failed> {
@@ -624,7 +627,7 @@ fn backend_non_utf8_body() -> Result<(), Failed> {
     let server = Server::http(answer, false);
     let ctx = Tier::Real.setup_with(&planted(), Backends::None, &[(BACKEND_POD, 8080, server.addr)]);
     let r = trace(&ctx, as_user(&ctx, User::Reader), "15s", &[]);
-    r.check(&[1], &["404"])?;
+    r.check(&[1], &["backend-invalid-job-id", "answers 404"])?;
     ensure(r.json().is_some_and(|v| v["backend"]["lastStatus"] == 404), || {
         format!("stdout is not the report\n{}", r.show())
     })
@@ -637,20 +640,20 @@ fn backend_ten_megabytes() -> Result<(), Failed> {
     );
     let ctx = real(&s, Backends::None);
     let r = trace(&ctx, as_user(&ctx, User::Reader), "15s", &[]);
-    r.check(&[1], &["backend"])?;
+    r.check(&[1], &["backend-error", "cut at 1 MiB"])?;
     ensure(r.out.stdout.len() < 256 * 1024, || format!("a report of {} bytes", r.out.stdout.len()))
 }
 
 fn backend_answers_after_the_timeout() -> Result<(), Failed> {
     let s = with_routes(json!([{"path": "/metadata/19-7", "status": 200, "body": {}, "delayMs": 30000}]));
     let ctx = real(&s, Backends::None);
-    trace(&ctx, as_user(&ctx, User::Reader), "4s", &[]).check(&[1], &["backend", "no answer within"])
+    trace(&ctx, as_user(&ctx, User::Reader), "4s", &[]).check(&[1], &["backend-unreachable", "no answer within"])
 }
 
 fn backend_closes_without_a_response() -> Result<(), Failed> {
     let s = with_routes(json!([{"path": "/metadata/19-7", "status": 200, "hangUp": true}]));
     let ctx = real(&s, Backends::None);
-    trace(&ctx, as_user(&ctx, User::Reader), "15s", &[]).check(&[1], &["backend"])
+    trace(&ctx, as_user(&ctx, User::Reader), "15s", &[]).check(&[1], &["backend-unreachable", "GET /metadata/19-7"])
 }
 
 // --- MongoDB -----------------------------------------------------------------------------
@@ -660,14 +663,17 @@ fn mongo_down() -> Result<(), Failed> {
     let m = port_of(&s, "mongo-");
     s.ports[m].answer = PortAnswer::Refused {};
     let ctx = real(&s, Backends::None);
-    trace(&ctx, as_user(&ctx, User::Reader), "15s", &[]).check(&[1], &["mongo", "refused"])
+    let r = trace(&ctx, as_user(&ctx, User::Reader), "15s", &[]);
+    r.check(&[1], &["mongo:", "refused"])?;
+    // nothing listening is final: not retried until --request-timeout (10 s)
+    ensure(r.took < Duration::from_secs(5), || format!("a refused Mongo took {:?}\n{}", r.took, r.show()))
 }
 
 fn mongo_auth_failed() -> Result<(), Failed> {
     let ctx = real(&planted(), Backends::All);
     let mut cmd = ctx.command(BIN, User::Reader);
     cmd.env("JOBTRACE_MONGO_URI", planted_uri(WRONG_PASSWORD));
-    trace(&ctx, cmd, "15s", &[]).check(&[1], &["mongo", "auth"])
+    trace(&ctx, cmd, "15s", &[]).check(&[1], &["mongo:", "authentication failed"])
 }
 
 fn mongo_slower_than_its_timeout() -> Result<(), Failed> {
@@ -679,7 +685,10 @@ fn mongo_slower_than_its_timeout() -> Result<(), Failed> {
     let src = v["sources"].as_array().into_iter().flatten().find(|s| s["name"] == "mongo").cloned();
     ensure(src.is_some_and(|s| s["durationMs"].as_u64().unwrap_or(u64::MAX) < 6000), || {
         format!("the mongo source outlived --request-timeout\n{}", r.show())
-    })
+    })?;
+    // with only --timeout (the request timeout, 10 s by default, is longer): cut by it
+    let r = trace(&ctx, as_user(&ctx, User::Reader), "3s", &[]);
+    r.check(&[1], &["mongo"])
 }
 
 fn mongo_collection_missing() -> Result<(), Failed> {

@@ -189,14 +189,30 @@ pub async fn collect(ctx: &TraceContext) -> Result<MongoFacts, SourceError> {
         Err(e) => return fail(facts, MongoStatus::Error, scrub(&super::one_line(&e.to_string()), &secrets)),
     };
 
-    let outcome = match choose_databases(&client, s, uri_db.as_deref(), limit).await {
-        Ok((databases, from)) => {
-            facts.databases = databases;
-            facts.database_from = from.to_string();
-            search(&client, s, &facts.databases, ctx.job_id(), limit).await
+    let work = async {
+        match choose_databases(&client, s, uri_db.as_deref(), limit).await {
+            Ok((databases, from)) => {
+                let searched = search(&client, s, &databases, ctx.job_id(), limit).await;
+                (Some((databases, from)), searched)
+            }
+            Err(e) => (None, Err(e)),
         }
-        Err(e) => Err(e),
     };
+    // Nothing listening in the pod is final: stop there rather than at the driver's
+    // server selection timeout (--request-timeout).
+    let (chosen, outcome) = match &forward {
+        Some(f) => tokio::select! {
+            o = work => o,
+            e = f.in_pod_error() => {
+                (None, Err(DriverFailure { status: MongoStatus::Unreachable, message: e.to_string() }))
+            }
+        },
+        None => work.await,
+    };
+    if let Some((databases, from)) = chosen {
+        facts.databases = databases;
+        facts.database_from = from.to_string();
+    }
     let _ = tokio::time::timeout(Duration::from_secs(1), client.shutdown().immediate(true)).await;
     match outcome {
         Ok(collections) => {

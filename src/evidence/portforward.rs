@@ -100,6 +100,22 @@ impl LocalForward {
         }
     }
 
+    /// Waits until a stream reports that the pod side failed (nothing listens on the
+    /// port, ...): a client that retries through the forward would only meet it again,
+    /// so it can stop waiting for its own timeout. Pending forever otherwise.
+    pub async fn in_pod_error(&self) -> ForwardError {
+        let mut rx = self.errors.clone();
+        loop {
+            let current = rx.borrow_and_update().clone();
+            if let Some(e @ ForwardError::InPod { .. }) = current {
+                return e;
+            }
+            if rx.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+
     /// Stops accepting and aborts every bridge.
     pub fn close(&self) {
         self.accept.abort();
