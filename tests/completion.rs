@@ -285,6 +285,20 @@ fn check_cluster_completion(kubeconfig: &Path, panda: &str, staging: &str, newes
     ensure(directive == ":4", || format!("directive {directive}"))?;
     assert_quiet(&out);
 
+    // the helper alone, as kubectl runs it: how long a cluster-backed answer takes
+    for words in [&["-n", ""][..], &["-n", panda, ""]] {
+        let started = Instant::now();
+        let out = Command::new(plugin.dir.path().join("kubectl_complete-jobtrace"))
+            .args(words)
+            .env_clear()
+            .env("KUBECONFIG", kubeconfig)
+            .output()?;
+        let elapsed = started.elapsed();
+        ensure(out.status.success() && out.stdout.ends_with(b":4\n"), || show(&out))?;
+        eprintln!("completion latency of kubectl_complete-jobtrace {words:?}: {} ms", elapsed.as_millis());
+        ensure(elapsed < Duration::from_secs(2), || format!("{words:?} took {elapsed:?}"))?;
+    }
+
     // by prefix, and after other flags
     let (out, _) = plugin.kubectl_complete(Some(kubeconfig), &["-o", "json", "--namespace", panda, "19"]);
     let (candidates, _) = parse(&out);
