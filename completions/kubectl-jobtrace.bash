@@ -41,7 +41,7 @@ _kubectl__jobtrace() {
 
     case "${cmd}" in
         kubectl__jobtrace)
-            opts="-n -l -o -v -h -V --namespace --context --kubeconfig --selector --label-key --name-pattern --output --color --request-timeout --timeout --verbose --since --tail --log-concurrency --no-logs --consumer-service --help --version demo completion help"
+            opts="-n -l -o -v -h -V --namespace --context --kubeconfig --selector --label-key --name-pattern --output --color --request-timeout --timeout --verbose --since --tail --log-concurrency --no-logs --consumer-service --backend-service --backend-url --metadata-path --wait --interval --no-backend --mongo-service --mongo-uri --mongo-direct --mongo-secret --mongo-db --mongo-collection --mongo-field --no-mongo --help --version demo completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -126,6 +126,50 @@ _kubectl__jobtrace() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --backend-service)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backend-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metadata-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mongo-service)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mongo-uri)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mongo-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mongo-db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mongo-collection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mongo-field)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -134,7 +178,7 @@ _kubectl__jobtrace() {
             return 0
             ;;
         kubectl__jobtrace__subcmd__completion)
-            opts="-n -l -o -v -h --install --namespace --context --kubeconfig --selector --label-key --name-pattern --output --color --request-timeout --timeout --verbose --since --tail --log-concurrency --no-logs --consumer-service --help bash zsh fish powershell"
+            opts="-n -l -o -v -h --install --namespace --context --kubeconfig --selector --label-key --name-pattern --output --color --request-timeout --timeout --verbose --since --tail --log-concurrency --no-logs --consumer-service --backend-service --backend-url --metadata-path --wait --interval --no-backend --mongo-service --mongo-uri --mongo-direct --mongo-secret --mongo-db --mongo-collection --mongo-field --no-mongo --help bash zsh fish powershell"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -226,6 +270,50 @@ _kubectl__jobtrace() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --backend-service)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backend-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metadata-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mongo-service)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mongo-uri)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mongo-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mongo-db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mongo-collection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mongo-field)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -234,7 +322,7 @@ _kubectl__jobtrace() {
             return 0
             ;;
         kubectl__jobtrace__subcmd__demo)
-            opts="-n -l -o -v -h --scenario --id --namespace --context --kubeconfig --selector --label-key --name-pattern --output --color --request-timeout --timeout --verbose --since --tail --log-concurrency --no-logs --consumer-service --help"
+            opts="-n -l -o -v -h --scenario --id --namespace --context --kubeconfig --selector --label-key --name-pattern --output --color --request-timeout --timeout --verbose --since --tail --log-concurrency --no-logs --consumer-service --backend-service --backend-url --metadata-path --wait --interval --no-backend --mongo-service --mongo-uri --mongo-direct --mongo-secret --mongo-db --mongo-collection --mongo-field --no-mongo --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -324,6 +412,50 @@ _kubectl__jobtrace() {
                     return 0
                     ;;
                 --consumer-service)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backend-service)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backend-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metadata-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mongo-service)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mongo-uri)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mongo-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mongo-db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mongo-collection)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mongo-field)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

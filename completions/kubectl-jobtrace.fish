@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_jobtrace_global_optspecs
-    string join \n n/namespace= context= kubeconfig= l/selector= label-key= name-pattern= o/output= color= request-timeout= timeout= v/verbose since= tail= log-concurrency= no-logs consumer-service= h/help V/version
+    string join \n n/namespace= context= kubeconfig= l/selector= label-key= name-pattern= o/output= color= request-timeout= timeout= v/verbose since= tail= log-concurrency= no-logs consumer-service= backend-service= backend-url= metadata-path= wait= interval= no-backend mongo-service= mongo-uri= mongo-direct mongo-secret= mongo-db= mongo-collection= mongo-field= no-mongo h/help V/version
 end
 
 function __fish_kubectl_jobtrace_needs_command
@@ -43,8 +43,22 @@ complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -l since
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -l tail -d 'Read at most this many lines per container (sent to the API as tailLines; default 2000)' -r
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -l log-concurrency -d 'How many container logs are read at once (default 8)' -r
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -l consumer-service -d 'The consumer service\'s Service name (default: auto-detect one named or labelled `consumer`)' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -l backend-service -d 'The backend Service, NAME or NAME:PORT (default: detect a Service whose name or app label says `backend`). Reached by an in-process port-forward to a ready pod' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -l backend-url -d 'Ask the backend at this base URL instead of port-forwarding (an ingress, a local run), e.g. http://localhost:8080' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -l metadata-path -d 'The metadata path, `{id}` standing for the job id, inserted as one percent-encoded path segment (default: /metadata/{id})' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -l wait -d 'Poll the backend until it answers 200 or this long has passed (bounded by --timeout), e.g. 30s' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -l interval -d 'Time between polls under --wait (default: 1s)' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -l mongo-service -d 'The MongoDB Service, NAME or NAME:PORT (default: detected: a Service on port 27017 or named or labelled mongo)' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -l mongo-uri -d 'Connection string with credentials and options; its host is replaced by a port-forward to the Mongo pod unless --mongo-direct' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -l mongo-secret -d 'Read the credentials from this Secret: NAME, or NAME/KEY for the key holding the password or a connection string' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -l mongo-db -d 'The database to search (default: the URI\'s, else every database holding the collections)' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -l mongo-collection -d 'A collection to look the job id up in (repeatable; default: jobs and consumers)' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -l mongo-field -d 'The field that holds the job id (default: job_id)' -r
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -s v -l verbose -d 'Log what the tool does to stderr (-v info, -vv debug, -vvv trace)'
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -l no-logs -d 'Do not read any logs'
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -l no-backend -d 'Do not ask the backend'
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -l mongo-direct -d 'Connect to the --mongo-uri host as it is, without a port-forward'
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -l no-mongo -d 'Do not look in MongoDB'
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -s V -l version -d 'Print version'
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_needs_command" -a "demo" -d 'Run a trace against the built-in sandbox of incident 19-7 (no cluster needed)'
@@ -71,8 +85,22 @@ complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand demo" 
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand demo" -l tail -d 'Read at most this many lines per container (sent to the API as tailLines; default 2000)' -r
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand demo" -l log-concurrency -d 'How many container logs are read at once (default 8)' -r
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand demo" -l consumer-service -d 'The consumer service\'s Service name (default: auto-detect one named or labelled `consumer`)' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand demo" -l backend-service -d 'The backend Service, NAME or NAME:PORT (default: detect a Service whose name or app label says `backend`). Reached by an in-process port-forward to a ready pod' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand demo" -l backend-url -d 'Ask the backend at this base URL instead of port-forwarding (an ingress, a local run), e.g. http://localhost:8080' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand demo" -l metadata-path -d 'The metadata path, `{id}` standing for the job id, inserted as one percent-encoded path segment (default: /metadata/{id})' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand demo" -l wait -d 'Poll the backend until it answers 200 or this long has passed (bounded by --timeout), e.g. 30s' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand demo" -l interval -d 'Time between polls under --wait (default: 1s)' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand demo" -l mongo-service -d 'The MongoDB Service, NAME or NAME:PORT (default: detected: a Service on port 27017 or named or labelled mongo)' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand demo" -l mongo-uri -d 'Connection string with credentials and options; its host is replaced by a port-forward to the Mongo pod unless --mongo-direct' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand demo" -l mongo-secret -d 'Read the credentials from this Secret: NAME, or NAME/KEY for the key holding the password or a connection string' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand demo" -l mongo-db -d 'The database to search (default: the URI\'s, else every database holding the collections)' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand demo" -l mongo-collection -d 'A collection to look the job id up in (repeatable; default: jobs and consumers)' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand demo" -l mongo-field -d 'The field that holds the job id (default: job_id)' -r
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand demo" -s v -l verbose -d 'Log what the tool does to stderr (-v info, -vv debug, -vvv trace)'
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand demo" -l no-logs -d 'Do not read any logs'
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand demo" -l no-backend -d 'Do not ask the backend'
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand demo" -l mongo-direct -d 'Connect to the --mongo-uri host as it is, without a port-forward'
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand demo" -l no-mongo -d 'Do not look in MongoDB'
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -l install -d 'Install the `kubectl_complete-jobtrace` helper kubectl\'s completion runs: beside this plugin\'s executable on PATH (e.g. Krew\'s bin folder), or in DIR' -r -f -a "(__fish_complete_directories)"
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -s n -l namespace -d 'Namespace to trace in (default: the context\'s namespace, else `default`)' -r
@@ -94,8 +122,22 @@ complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand comple
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -l tail -d 'Read at most this many lines per container (sent to the API as tailLines; default 2000)' -r
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -l log-concurrency -d 'How many container logs are read at once (default 8)' -r
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -l consumer-service -d 'The consumer service\'s Service name (default: auto-detect one named or labelled `consumer`)' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -l backend-service -d 'The backend Service, NAME or NAME:PORT (default: detect a Service whose name or app label says `backend`). Reached by an in-process port-forward to a ready pod' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -l backend-url -d 'Ask the backend at this base URL instead of port-forwarding (an ingress, a local run), e.g. http://localhost:8080' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -l metadata-path -d 'The metadata path, `{id}` standing for the job id, inserted as one percent-encoded path segment (default: /metadata/{id})' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -l wait -d 'Poll the backend until it answers 200 or this long has passed (bounded by --timeout), e.g. 30s' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -l interval -d 'Time between polls under --wait (default: 1s)' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -l mongo-service -d 'The MongoDB Service, NAME or NAME:PORT (default: detected: a Service on port 27017 or named or labelled mongo)' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -l mongo-uri -d 'Connection string with credentials and options; its host is replaced by a port-forward to the Mongo pod unless --mongo-direct' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -l mongo-secret -d 'Read the credentials from this Secret: NAME, or NAME/KEY for the key holding the password or a connection string' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -l mongo-db -d 'The database to search (default: the URI\'s, else every database holding the collections)' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -l mongo-collection -d 'A collection to look the job id up in (repeatable; default: jobs and consumers)' -r
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -l mongo-field -d 'The field that holds the job id (default: job_id)' -r
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -s v -l verbose -d 'Log what the tool does to stderr (-v info, -vv debug, -vvv trace)'
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -l no-logs -d 'Do not read any logs'
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -l no-backend -d 'Do not ask the backend'
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -l mongo-direct -d 'Connect to the --mongo-uri host as it is, without a port-forward'
+complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -l no-mongo -d 'Do not look in MongoDB'
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand help; and not __fish_seen_subcommand_from demo completion help" -f -a "demo" -d 'Run a trace against the built-in sandbox of incident 19-7 (no cluster needed)'
 complete -c kubectl-jobtrace -n "__fish_kubectl_jobtrace_using_subcommand help; and not __fish_seen_subcommand_from demo completion help" -f -a "completion" -d 'Print a shell completion script, or install the helper behind `kubectl jobtrace <TAB>`'

@@ -86,6 +86,12 @@ pub struct TraceArgs {
 
     #[command(flatten)]
     pub logs: LogArgs,
+
+    #[command(flatten)]
+    pub backend: BackendArgs,
+
+    #[command(flatten)]
+    pub mongo: MongoArgs,
 }
 
 /// Which logs are read, and where the consumer service is.
@@ -190,6 +196,77 @@ pub enum ColorChoice {
     Never,
 }
 
+/// Where MongoDB is and how to read it (the job and consumer records).
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "MongoDB")]
+pub struct MongoArgs {
+    /// The MongoDB Service, NAME or NAME:PORT (default: detected: a Service on port 27017
+    /// or named or labelled mongo).
+    #[arg(long, global = true, value_name = "NAME[:PORT]")]
+    pub mongo_service: Option<String>,
+
+    /// Connection string with credentials and options; its host is replaced by a
+    /// port-forward to the Mongo pod unless --mongo-direct.
+    #[arg(long, global = true, env = "JOBTRACE_MONGO_URI", hide_env_values = true, value_name = "URI")]
+    pub mongo_uri: Option<String>,
+
+    /// Connect to the --mongo-uri host as it is, without a port-forward.
+    #[arg(long, global = true, requires = "mongo_uri")]
+    pub mongo_direct: bool,
+
+    /// Read the credentials from this Secret: NAME, or NAME/KEY for the key holding the
+    /// password or a connection string.
+    #[arg(long, global = true, value_name = "NAME[/KEY]")]
+    pub mongo_secret: Option<String>,
+
+    /// The database to search (default: the URI's, else every database holding the collections).
+    #[arg(long, global = true, value_name = "DB")]
+    pub mongo_db: Option<String>,
+
+    /// A collection to look the job id up in (repeatable; default: jobs and consumers).
+    #[arg(long = "mongo-collection", global = true, value_name = "NAME")]
+    pub mongo_collections: Vec<String>,
+
+    /// The field that holds the job id (default: job_id).
+    #[arg(long, global = true, value_name = "FIELD")]
+    pub mongo_field: Option<String>,
+
+    /// Do not look in MongoDB.
+    #[arg(long, global = true, conflicts_with_all = ["mongo_service", "mongo_secret"])]
+    pub no_mongo: bool,
+}
+
+/// How to reach the backend and what to ask it (`GET /metadata/{id}`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct BackendArgs {
+    /// The backend Service, NAME or NAME:PORT (default: detect a Service whose name or app
+    /// label says `backend`). Reached by an in-process port-forward to a ready pod.
+    #[arg(long, global = true, value_name = "NAME[:PORT]")]
+    pub backend_service: Option<String>,
+
+    /// Ask the backend at this base URL instead of port-forwarding (an ingress, a local
+    /// run), e.g. http://localhost:8080.
+    #[arg(long, global = true, value_name = "URL", env = "JOBTRACE_BACKEND_URL")]
+    pub backend_url: Option<String>,
+
+    /// The metadata path, `{id}` standing for the job id, inserted as one percent-encoded
+    /// path segment (default: /metadata/{id}).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub metadata_path: Option<String>,
+
+    /// Poll the backend until it answers 200 or this long has passed (bounded by --timeout), e.g. 30s.
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub wait: Option<String>,
+
+    /// Time between polls under --wait (default: 1s).
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub interval: Option<String>,
+
+    /// Do not ask the backend.
+    #[arg(long, global = true)]
+    pub no_backend: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,5 +312,47 @@ mod tests {
         let cli =
             Cli::try_parse_from(["kubectl-jobtrace", "19-7", "--label-key", "job_id", "--label-key", "jobId"]).unwrap();
         assert_eq!(cli.trace.label_keys, ["job_id", "jobId"]);
+    }
+
+    #[test]
+    fn mongo_flags_parse_anywhere() {
+        let cli = Cli::try_parse_from([
+            "kubectl-jobtrace",
+            "demo",
+            "--mongo-collection",
+            "jobs",
+            "--mongo-collection",
+            "runs",
+            "--mongo-service",
+            "db:27018",
+        ])
+        .unwrap();
+        assert_eq!(cli.trace.mongo.mongo_collections, ["jobs", "runs"]);
+        assert_eq!(cli.trace.mongo.mongo_service.as_deref(), Some("db:27018"));
+        assert!(Cli::try_parse_from(["kubectl-jobtrace", "19-7", "--mongo-direct"]).is_err());
+        assert!(Cli::try_parse_from(["kubectl-jobtrace", "19-7", "--no-mongo", "--mongo-service", "x"]).is_err());
+    }
+
+    #[test]
+    fn backend_flags_are_global() {
+        let cli = Cli::try_parse_from([
+            "kubectl-jobtrace",
+            "demo",
+            "--backend-service",
+            "backend:http",
+            "--wait",
+            "10s",
+            "--interval",
+            "500ms",
+            "--metadata-path",
+            "/v2/jobs/{id}",
+        ])
+        .unwrap();
+        let b = &cli.trace.backend;
+        assert_eq!(b.backend_service.as_deref(), Some("backend:http"));
+        assert_eq!(b.wait.as_deref(), Some("10s"));
+        assert_eq!(b.interval.as_deref(), Some("500ms"));
+        assert_eq!(b.metadata_path.as_deref(), Some("/v2/jobs/{id}"));
+        assert!(Cli::try_parse_from(["kubectl-jobtrace", "19-7", "--no-backend"]).unwrap().trace.backend.no_backend);
     }
 }

@@ -15,9 +15,8 @@ pub mod render;
 pub mod report;
 pub mod sandbox;
 pub mod settings;
+pub mod text;
 pub mod timeline;
-
-use std::sync::Arc;
 
 use thiserror::Error;
 
@@ -48,7 +47,7 @@ pub async fn trace(settings: Settings) -> Result<Report, RunError> {
 /// Traces with a ready client: collect, diagnose, assemble the report.
 pub async fn trace_with(cluster: Cluster, settings: Settings, deadline: tokio::time::Instant) -> Report {
     let started = tokio::time::Instant::now();
-    let ctx = TraceContext { cluster, settings: Arc::new(settings), deadline };
+    let ctx = TraceContext::new(cluster, settings, deadline);
     let evidence = evidence::collect(&ctx).await;
     let findings = diagnosis::diagnose(&evidence);
     let verdict = diagnosis::verdict(&evidence, &findings);
@@ -71,8 +70,11 @@ fn assemble(ev: Evidence, findings: Vec<diagnosis::Finding>, verdict: report::Ve
         events: ev.events.get().cloned().unwrap_or_default(),
         labels: d.labels,
         elsewhere: d.elsewhere,
+        mongo: ev.mongo.get().cloned(),
         logs: ev.logs.get().cloned().unwrap_or_default(),
         timeline,
+        backend: ev.backend.get().cloned(),
+        consumer: ev.consumer.get().cloned(),
         sources: ev.sources,
         duration_ms,
     }

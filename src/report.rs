@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnosis::Finding;
+use crate::evidence::consumer::ConsumerFacts;
 use crate::evidence::logs::LogSource;
 
 /// Bumped on any incompatible change of the JSON form.
@@ -37,10 +38,19 @@ pub struct Report {
     /// When nothing matched in the namespace: where the id was found instead.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub elsewhere: Vec<ElsewhereHit>,
+    /// What MongoDB holds for the id (absent when the step was skipped or failed early).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mongo: Option<MongoFacts>,
     /// Container logs read, with the lines that name the id.
     pub logs: Vec<LogSource>,
     /// Everything that happened, across layers, oldest first.
     pub timeline: Vec<TimelineEntry>,
+    /// The consumer service: its Service and pods (absent when it could not be read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumer: Option<ConsumerFacts>,
+    /// What the backend answered for the id (absent with `--no-backend` or when it could not be asked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend: Option<BackendFacts>,
     /// How each evidence source went.
     pub sources: Vec<SourceStatus>,
     /// Wall time of the whole trace.
@@ -215,6 +225,108 @@ pub enum SourceState {
     Skipped,
 }
 
+/// What MongoDB holds for the job id: where it looked, how it logged in, what it found.
+/// Credentials are described by where they came from, never by value.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct MongoFacts {
+    /// How far the step got.
+    pub status: MongoStatus,
+    /// One line on why, when the status is not `searched` (no credentials in it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+    /// The Service, `name:port`; absent with `--mongo-direct`.
+    pub service: Option<String>,
+    /// The pod forwarded to, `name:port`.
+    pub pod: Option<String>,
+    /// Why this Service and pod, when there was a choice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choice: Option<String>,
+    /// `uri-flag`, `secret:<name>/<key>`, `pod-env` or `none`.
+    pub credentials: String,
+    /// A credential that could not be read (e.g. the Secret is forbidden), with the flag to pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials_problem: Option<String>,
+    /// The databases searched.
+    pub databases: Vec<String>,
+    /// `flag`, `uri` or `discovered` (every database holding one of the collections).
+    pub database_from: String,
+    /// The field the id is expected in.
+    pub field: String,
+    /// One entry per database and collection searched.
+    pub collections: Vec<MongoCollectionFacts>,
+}
+
+/// How far the MongoDB step got.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum MongoStatus {
+    /// The collections were searched.
+    #[default]
+    Searched,
+    /// No MongoDB Service was found (pass `--mongo-service` or `--mongo-uri`).
+    NotFound,
+    /// MongoDB could not be reached (forward refused, no answer, timeout).
+    Unreachable,
+    /// MongoDB refused the credentials, or requires some and none were found.
+    AuthFailed,
+    /// MongoDB answered with an error.
+    Error,
+}
+
+/// The lookup of the id in one collection.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct MongoCollectionFacts {
+    pub database: String,
+    pub collection: String,
+    pub result: LookupResult,
+    /// Documents whose field equals the id (at most the lookup limit).
+    pub count: u64,
+    /// Those documents, summarised.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<DocSummary>,
+    /// When nothing matched exactly: the id under another field or in another spelling.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_formats: Vec<OtherFormat>,
+    /// The earliest time field of the found documents (when the record was written).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written_at: Option<jiff::Timestamp>,
+}
+
+/// Whether the id was found in a collection.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum LookupResult {
+    Found,
+    #[default]
+    NotFound,
+    /// Not under the field as the id, but under another field or spelling.
+    FoundInAnotherFormat,
+    /// The database has no such collection.
+    NoCollection,
+}
+
+/// The id found in another form.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct OtherFormat {
+    /// The field that holds it (`jobId`, `_id`, or the expected field with another value).
+    pub field: String,
+    /// The value found there, as text.
+    pub value: String,
+    pub document: DocSummary,
+}
+
+/// A document in brief: its `_id`, id-like, status-like and time fields; values of keys
+/// that look secret are replaced by `<redacted>`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DocSummary {
+    pub id: String,
+    pub fields: BTreeMap<String, String>,
+}
+
 /// One moment of the timeline.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -225,4 +337,142 @@ pub struct TimelineEntry {
     /// Where it comes from: `pod`, `job`, `event`, `log:<role>`, `mongo`, `backend`.
     pub source: String,
     pub text: String,
+}
+
+/// How the backend was reached.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum BackendPath {
+    /// An in-process port-forward to a ready pod of the Service.
+    PortForward,
+    /// The apiserver's service proxy (port-forward was forbidden).
+    ServiceProxy,
+    /// `--backend-url`.
+    Url,
+}
+
+impl BackendPath {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackendPath::PortForward => "port-forward",
+            BackendPath::ServiceProxy => "service-proxy",
+            BackendPath::Url => "url",
+        }
+    }
+}
+
+/// What the backend said about the id: `GET <metadata path>`, once or polled under `--wait`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct BackendFacts {
+    pub service: Option<String>,
+    pub pod: Option<String>,
+    /// The port asked: the pod's container port (port-forward), the Service port
+    /// (service-proxy) or the URL's port.
+    pub port: Option<u16>,
+    /// The Service port, when a Service was used.
+    pub service_port: Option<u16>,
+    pub path_used: Option<BackendPath>,
+    /// The request, e.g. `GET /metadata/19-7`.
+    pub request: String,
+    /// The base URL of `--backend-url`, without credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// When the first attempt was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_attempt_at: Option<jiff::Timestamp>,
+    /// Every attempt, identical consecutive outcomes folded into one entry.
+    pub attempts: Vec<BackendAttempt>,
+    pub last_status: Option<u16>,
+    /// The last answer's body: its JSON value, or (when not JSON) a text excerpt as a string.
+    pub body: Option<serde_json::Value>,
+    pub body_is_json: bool,
+    /// The body was longer than the cap (1 MiB) and was cut there.
+    pub body_truncated: bool,
+    /// Bytes of the body read.
+    pub body_bytes: u64,
+    /// Latency of the last answered request.
+    pub latency_ms: Option<u64>,
+    pub content_type: Option<String>,
+    /// The last answer was 200.
+    pub healthy: bool,
+    /// Why the backend could not be asked, when it could not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<BackendProblem>,
+    /// How the Service and pod were chosen, when there was a choice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choice: Option<String>,
+    /// Where the Service's endpoints were read: `endpointSlices`, or `endpoints` (core/v1,
+    /// on clusters without `discovery.k8s.io/v1` or when slices are forbidden).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoints_from: Option<crate::evidence::services::EndpointSource>,
+    /// Why the service proxy was used instead of a port-forward.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<String>,
+    /// `--wait`, when polling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_ms: Option<u64>,
+}
+
+/// One attempt, or several identical consecutive ones folded (`x37 from 1.1s to 42.1s`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct BackendAttempt {
+    /// Offset of the first of these attempts from the first attempt of the run.
+    pub at_ms: u64,
+    /// Offset of the last of these attempts (equal to `atMs` for one).
+    pub until_ms: u64,
+    pub count: u32,
+    /// The HTTP status, when the backend answered.
+    pub status: Option<u16>,
+    /// `404 Invalid job_id`, `200`, `connection refused: ...`.
+    pub outcome: String,
+    /// Latency of the last of these attempts.
+    pub latency_ms: u64,
+}
+
+impl BackendAttempt {
+    /// The timeline line: `1.105s GET /metadata/19-7 -> 404 Invalid job_id`, or
+    /// `x37 from 1.1s to 42.1s GET ... -> ...` when folded.
+    pub fn line(&self, request: &str) -> String {
+        let secs = |ms: u64| format!("{:.3}s", ms as f64 / 1000.0);
+        let short = |ms: u64| format!("{:.1}s", ms as f64 / 1000.0);
+        if self.count > 1 {
+            format!(
+                "x{} from {} to {} {request} -> {}",
+                self.count,
+                short(self.at_ms),
+                short(self.until_ms),
+                self.outcome
+            )
+        } else {
+            format!("{} {request} -> {}", secs(self.at_ms), self.outcome)
+        }
+    }
+
+    /// The timeline text, without the offset: `GET /metadata/19-7 -> 404 Invalid job_id
+    /// (x37 until +42.1s)`.
+    pub fn summary(&self, request: &str) -> String {
+        let folded = if self.count > 1 {
+            format!(" (x{} until +{:.1}s)", self.count, self.until_ms as f64 / 1000.0)
+        } else {
+            String::new()
+        };
+        format!("{request} -> {}{folded}", self.outcome)
+    }
+}
+
+/// Why the backend could not be asked.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum BackendProblem {
+    /// No Service looks like the backend (or the named one does not exist).
+    #[serde(rename_all = "camelCase")]
+    NotFound { detail: String, explicit: bool },
+    /// The Service has no ready endpoint pod.
+    #[serde(rename_all = "camelCase")]
+    NoReadyEndpoints { service: String, not_ready: Vec<String> },
+    /// The forward or the request failed: refused, reset, timed out (the kube text).
+    #[serde(rename_all = "camelCase")]
+    Unreachable { detail: String, refused: bool, timed_out: bool },
 }

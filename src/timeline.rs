@@ -71,6 +71,31 @@ pub fn build(ev: &Evidence) -> Vec<TimelineEntry> {
             }
         }
     }
+    if let Some(b) = ev.backend.get() {
+        if let Some(first) = b.first_attempt_at {
+            for a in &b.attempts {
+                let at = first.checked_add(jiff::SignedDuration::from_millis(a.at_ms as i64)).ok();
+                push(at, "backend", a.summary(&b.request));
+            }
+        }
+    }
+    if let Some(m) = ev.mongo.get() {
+        for c in &m.collections {
+            let what = match c.result {
+                crate::report::LookupResult::Found => {
+                    format!("{}.{} record of the job written", c.database, c.collection)
+                }
+                crate::report::LookupResult::FoundInAnotherFormat => format!(
+                    "{}.{} record written as {}",
+                    c.database,
+                    c.collection,
+                    c.other_formats.iter().map(|o| format!("{}={:?}", o.field, o.value)).collect::<Vec<_>>().join(", ")
+                ),
+                _ => continue,
+            };
+            push(c.written_at, "mongo", what);
+        }
+    }
     raw.sort_by_key(|r| r.0);
     if raw.len() > MAX_ENTRIES {
         raw.drain(..raw.len() - MAX_ENTRIES);
@@ -119,5 +144,60 @@ mod tests {
         let texts: Vec<(&str, i64)> = tl.iter().map(|e| (e.source.as_str(), e.offset_ms)).collect();
         assert_eq!(texts, [("pod", 0), ("log:backend", 1105), ("pod", 2000)]);
         assert!(tl[1].text.contains("backend-x/backend: GET /metadata/19-7"));
+    }
+
+    #[test]
+    fn backend_attempts_join_the_timeline() {
+        use crate::report::{BackendAttempt, BackendFacts};
+        let t = |s: &str| s.parse::<jiff::Timestamp>().unwrap();
+        let mut ev = evidence(Discovery::default());
+        let attempt = |at_ms, until_ms, count, outcome: &str| BackendAttempt {
+            at_ms,
+            until_ms,
+            count,
+            status: Some(404),
+            outcome: outcome.into(),
+            latency_ms: 3,
+        };
+        ev.backend = Collected::Collected(BackendFacts {
+            request: "GET /metadata/19-7".into(),
+            first_attempt_at: Some(t("2025-11-13T10:00:01.105Z")),
+            attempts: vec![attempt(0, 41_049, 37, "404 Invalid job_id"), attempt(42_000, 42_000, 1, "200")],
+            ..Default::default()
+        });
+        let tl = build(&ev);
+        let texts: Vec<(&str, i64, &str)> =
+            tl.iter().map(|e| (e.source.as_str(), e.offset_ms, e.text.as_str())).collect();
+        assert_eq!(
+            texts,
+            [
+                ("backend", 0, "GET /metadata/19-7 -> 404 Invalid job_id (x37 until +41.0s)"),
+                ("backend", 42_000, "GET /metadata/19-7 -> 200"),
+            ]
+        );
+    }
+
+    #[test]
+    fn mongo_records_are_dated() {
+        use crate::report::{LookupResult, MongoCollectionFacts, MongoFacts};
+        let mut ev = evidence(Discovery::default());
+        let written = "2025-11-13T10:00:05Z".parse().unwrap();
+        ev.mongo = Collected::Collected(MongoFacts {
+            collections: vec![
+                MongoCollectionFacts {
+                    database: "panda".into(),
+                    collection: "jobs".into(),
+                    result: LookupResult::Found,
+                    written_at: Some(written),
+                    ..Default::default()
+                },
+                MongoCollectionFacts { collection: "consumers".into(), ..Default::default() },
+            ],
+            ..Default::default()
+        });
+        let t = build(&ev);
+        assert_eq!(t.len(), 1);
+        assert_eq!((t[0].source.as_str(), t[0].at), ("mongo", written));
+        assert!(t[0].text.contains("panda.jobs"));
     }
 }

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use jobtrace::sandbox::scenario::{PortAnswer, Scenario};
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::{json, Value};
+use support::suite::{self, ensure};
 use support::{audit, env, seed, show, Backends, Cluster, Ctx, Tier, User};
 
 type Case = fn() -> Result<(), Failed>;
@@ -32,22 +33,22 @@ fn main() -> ExitCode {
         ("smoke::restricted_is_forbidden_events_and_secrets", restricted_is_forbidden_events_and_secrets),
         ("smoke::endpointslices_v1_answer_404", endpointslices_v1_answer_404),
         ("smoke::plugin_is_found_by_kubectl_hermetically", plugin_is_found_by_kubectl_hermetically),
+        ("tier::the_plugin_traces_the_incident_on_every_tier", the_plugin_traces_the_incident_on_every_tier),
         ("kubelet::kubectl_logs_through_the_apiserver", kubectl_logs_through_the_apiserver),
         ("kubelet::port_forward_to_backend_and_mongo", port_forward_to_backend_and_mongo),
         ("kubelet::kubectl_port_forward_to_backend", kubectl_port_forward_to_backend),
         ("mongo::secantusdb_serves_seeded_documents", secantusdb_serves_seeded_documents),
         ("mongo::secantusdb_with_auth", secantusdb_with_auth),
     ];
-    let trial = |(name, f): &(&str, Case), ignore: bool| Trial::test(*name, *f).with_ignored_flag(ignore);
-    let mut trials: Vec<Trial> = pure.iter().map(|c| trial(c, false)).collect();
-    trials.extend(real.iter().map(|c| trial(c, skip.is_some())));
+    let mut trials: Vec<Trial> = pure.iter().map(|(name, f)| Trial::test(*name, *f)).collect();
+    trials.extend(real.iter().map(|&(name, f)| Trial::test(name, with_log_tails(f)).with_ignored_flag(skip.is_some())));
     if let Some(reason) = &skip {
         eprintln!("real tier skipped: {reason}");
     }
     let cases = libtest_mimic::run(&args, trials);
 
     // After every case: the audit check, on the log of everything the cases did.
-    let last = vec![Trial::test("audit::read_only_users_never_mutated_the_cluster", audit_after_all_cases)
+    let last = vec![Trial::test("audit::read_only_users_never_mutated_the_cluster", suite::audit_after_all_cases)
         .with_ignored_flag(skip.is_some())];
     let audit = libtest_mimic::run(&args, last);
     if let Some(c) = Cluster::started() {
@@ -58,6 +59,22 @@ fn main() -> ExitCode {
         ExitCode::from(101)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Runs a real-tier case; a failure (or panic) message ends with the tails of the
+/// etcd and kube-apiserver logs.
+fn with_log_tails(case: Case) -> impl FnOnce() -> Result<(), Failed> + Send + 'static {
+    move || {
+        let result = std::panic::catch_unwind(case).unwrap_or_else(|panic| {
+            let msg =
+                panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()));
+            Err(format!("panicked: {}", msg.unwrap_or_default()).into())
+        });
+        result.map_err(|e| match Cluster::started() {
+            Some(c) => format!("{}\n{}", e.message().unwrap_or("failed"), c.log_tails(15)).into(),
+            None => e,
+        })
     }
 }
 
@@ -84,14 +101,6 @@ fn incident_with_event_and_secret() -> Scenario {
         "type": "Opaque", "stringData": {"username": "tracer", "password": "s3cret"},
     }));
     s
-}
-
-fn ensure(cond: bool, msg: impl FnOnce() -> String) -> Result<(), Failed> {
-    if cond {
-        Ok(())
-    } else {
-        Err(msg().into())
-    }
 }
 
 fn stdout(o: &std::process::Output) -> String {
@@ -163,18 +172,33 @@ fn audit_flags_mutations_of_read_only_users() -> Result<(), Failed> {
 
 // --- the cluster ---------------------------------------------------------------------------
 
+/// A second cluster beside the shared one (own ports and folder, removed on drop); its
+/// audit log also proves the audit check catches a read-only user's mutation, even a
+/// refused one.
 fn two_clusters_run_side_by_side() -> Result<(), Failed> {
     let shared = Cluster::shared();
     let private = Cluster::start()?;
     ensure(private.url != shared.url && private.dir != shared.dir, || format!("{} vs {}", private.url, shared.url))?;
     let dir = private.dir.clone();
-    let answer = support::tier::output({
+    let kubectl = |user: User, args: &[&str]| {
         let mut c = std::process::Command::new(support::tier::KUBECTL);
-        c.env_clear().env("HOME", &dir).args(["--kubeconfig"]).arg(private.kubeconfig(User::Reader));
-        c.args(["get", "namespaces", "-o", "name"]);
-        c
-    });
+        c.env_clear().env("HOME", &dir).arg("--kubeconfig").arg(private.kubeconfig(user)).args(args);
+        support::tier::output(c)
+    };
+    let answer = kubectl(User::Reader, &["get", "namespaces", "-o", "name"]);
     ensure(answer.status.success() && stdout(&answer).contains("namespace/default"), || show(&answer))?;
+    let refused = kubectl(User::Reader, &["label", "namespace", "default", "touched=yes"]);
+    ensure(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("Forbidden"), || {
+        show(&refused)
+    })?;
+    let mut found = Vec::new();
+    support::procs::wait_for("the refused patch in the audit log", std::time::Duration::from_secs(10), || {
+        found = audit::check_file(&private.audit_log, &audit::READ_ONLY_USERS)?.1;
+        Ok(!found.is_empty())
+    })?;
+    ensure(found.len() == 1 && found[0].starts_with("reader patch namespaces default/default -> 403"), || {
+        format!("{found:?}")
+    })?;
     drop(private);
     ensure(!dir.exists(), || format!("{} left behind", dir.display()))
 }
@@ -195,7 +219,7 @@ fn incident_seeded_with_remapped_uids() -> Result<(), Failed> {
     ensure(pod["metadata"]["labels"]["controller-uid"] == job_uid, || format!("{}", pod["metadata"]))?;
     ensure(pod["metadata"]["ownerReferences"][0]["uid"] == job_uid, || format!("{}", pod["metadata"]))?;
     ensure(pod["metadata"]["labels"].get("job_id").is_none(), || format!("{}", pod["metadata"]))?;
-    ensure(pod["spec"]["nodeName"] == ctx.seeded.node.as_str(), || format!("{}", pod["spec"]))?;
+    ensure(pod["spec"]["nodeName"] == ctx.seeded().unwrap().node.as_str(), || format!("{}", pod["spec"]))?;
     ensure(pod["status"]["phase"] == "Running" && pod["status"]["podIP"] == "10.244.1.18", || {
         format!("{}", pod["status"])
     })?;
@@ -203,7 +227,9 @@ fn incident_seeded_with_remapped_uids() -> Result<(), Failed> {
         pod["status"]["conditions"].as_array().unwrap().iter().any(|c| c["type"] == "Ready" && c["status"] == "True");
     ensure(ready, || format!("{}", pod["status"]))?;
     let pod_uid = pod["metadata"]["uid"].as_str().unwrap();
-    ensure(ctx.seeded.uids["7b1e6d2f-2c8e-4d5f-8a6a-1e8f4d2b3c02"] == pod_uid, || format!("{:?}", ctx.seeded.uids))?;
+    ensure(ctx.seeded().unwrap().uids["7b1e6d2f-2c8e-4d5f-8a6a-1e8f4d2b3c02"] == pod_uid, || {
+        format!("{:?}", ctx.seeded().unwrap().uids)
+    })?;
     let ev = get(&format!("/api/v1/namespaces/{ns}/events/grpc-job-19-7-8rlgb.1"));
     ensure(ev["involvedObject"]["uid"] == pod_uid && ev["involvedObject"]["namespace"] == ns.as_str(), || {
         format!("{ev}")
@@ -277,6 +303,26 @@ fn plugin_is_found_by_kubectl_hermetically() -> Result<(), Failed> {
     ensure(stdout(&o) == format!("real-reader {}", ctx.ns("panda")), || show(&o))
 }
 
+/// The shape of every trace test: the same case on each tier, the plugin run as a user
+/// would run it, its JSON report parsed back.
+fn the_plugin_traces_the_incident_on_every_tier() -> Result<(), Failed> {
+    for tier in Tier::all() {
+        let ctx = tier.setup(&incident(), Backends::None);
+        let o = ctx.run(&["19-7", "-o", "json"]);
+        let report: Value =
+            serde_json::from_slice(&o.stdout).map_err(|e| format!("{}: {e}\n{}", tier.name(), show(&o)))?;
+        let text = report.to_string();
+        for pod in ["grpc-job-19-7-8rlgb", "cleanup-job-19-7-2tj8z"] {
+            ensure(text.contains(pod), || format!("{}: no {pod} in the report\n{}", tier.name(), show(&o)))?;
+        }
+        ensure(!text.contains("grpc-job-19-70-x9k2p"), || format!("{}: the 19-70 decoy was matched", tier.name()))?;
+        ensure(o.status.code() == Some(1), || format!("{}: problems found must exit 1\n{}", tier.name(), show(&o)))?;
+        let via_kubectl = ctx.kubectl(User::Reader, &["jobtrace", "19-7", "-n", &ctx.ns("panda"), "-o", "json"]);
+        ensure(via_kubectl.status.code() == Some(1), || format!("{}: {}", tier.name(), show(&via_kubectl)))?;
+    }
+    Ok(())
+}
+
 // --- the kubelet stand-in ------------------------------------------------------------------
 
 const BACKEND_POD: &str = "backend-7c9d8f6b5-x2x9q";
@@ -289,7 +335,7 @@ fn kubectl_logs_through_the_apiserver() -> Result<(), Failed> {
     ensure(out.lines().all(|l| l.contains("/metadata/19-")), || show(&o))?;
     let o = ctx.kubectl(User::Restricted, &["logs", "-n", &ctx.ns("panda"), "grpc-job-19-7-8rlgb", "-c", "grpc"]);
     ensure(o.status.success() && stdout(&o).contains("waiting for consumer of job 19-7"), || show(&o))?;
-    let seen = ctx.kubelet_requests();
+    let seen = ctx.requests();
     let path = format!("/containerLogs/{}/{BACKEND_POD}/backend", ctx.ns("panda"));
     ensure(seen.iter().any(|r| r.path_and_query.starts_with(&path) && r.path_and_query.contains("tailLines=2")), || {
         format!("{seen:?}")
@@ -357,14 +403,13 @@ fn port_forward_to_backend_and_mongo() -> Result<(), Failed> {
     });
     result.map_err(|e| {
         let m = ctx.mongo("panda/mongo-0", 27017).map(|m| m.log_tail(10)).unwrap_or_default();
-        Failed::from(format!(
-            "{e}\nkubelet saw: {:?}\n{m}\n{}",
-            ctx.kubelet_requests(),
-            Cluster::shared().log_tails(10)
-        ))
+        Failed::from(format!("{e}\nkubelet saw: {:?}\n{m}\n{}", ctx.requests(), Cluster::shared().log_tails(10)))
     })
 }
 
+/// kubectl (1.32) port-forwards with SPDY/3.1: first tunnelled in a websocket (refused by
+/// the stand-in), then a `POST` upgraded to `SPDY/3.1`, which the 1.20 apiserver passes
+/// through to the stand-in's SPDY front (`support::spdy`).
 fn kubectl_port_forward_to_backend() -> Result<(), Failed> {
     use std::io::BufRead;
     let ctx = Tier::Real.setup(&incident(), Backends::None);
@@ -382,8 +427,12 @@ fn kubectl_port_forward_to_backend() -> Result<(), Failed> {
             let _ = tx.send(line);
         }
     });
-    let line =
-        rx.recv_timeout(std::time::Duration::from_secs(20)).map_err(|_| "kubectl port-forward printed nothing")?;
+    let Ok(line) = rx.recv_timeout(std::time::Duration::from_secs(20)) else {
+        drop(guard);
+        let mut err = String::new();
+        let _ = child.stderr.take().map(|mut e| std::io::Read::read_to_string(&mut e, &mut err));
+        return Err(format!("kubectl port-forward did not start:\n{err}\nkubelet saw: {:?}", ctx.requests()).into());
+    };
     let port: u16 = line
         .strip_prefix("Forwarding from 127.0.0.1:")
         .and_then(|r| r.split(' ').next())
@@ -403,7 +452,7 @@ fn kubectl_port_forward_to_backend() -> Result<(), Failed> {
     use std::io::Read;
     let _ = child.stderr.take().map(|mut e| e.read_to_string(&mut err));
     let (status, body) =
-        answer.map_err(|e| format!("{e}\nkubectl stderr:\n{err}\nkubelet saw: {:?}", ctx.kubelet_requests()))?;
+        answer.map_err(|e| format!("{e}\nkubectl stderr:\n{err}\nkubelet saw: {:?}", ctx.requests()))?;
     ensure(status == 404 && body == r#"{"error":"Invalid job_id"}"#, || format!("{status} {body}\n{err}"))
 }
 
@@ -464,19 +513,4 @@ fn secantusdb_with_auth() -> Result<(), Failed> {
         check(denied.is_err(), || format!("read without credentials succeeded: {denied:?}"))
     });
     result.map_err(|e| Failed::from(format!("{e}\n{}", m.log_tail(20))))
-}
-
-// --- after every case ----------------------------------------------------------------------
-
-fn audit_after_all_cases() -> Result<(), Failed> {
-    let Some(cluster) = Cluster::started() else {
-        eprintln!("audit: no real-tier case ran");
-        return Ok(());
-    };
-    let (seen, bad) = audit::check_file(&cluster.audit_log, &audit::READ_ONLY_USERS)?;
-    ensure(bad.is_empty(), || {
-        format!("read-only users changed the cluster ({} requests):\n{}", bad.len(), bad.join("\n"))
-    })?;
-    eprintln!("audit: {seen} events by {:?}, none mutating", audit::READ_ONLY_USERS);
-    Ok(())
 }

@@ -8,8 +8,13 @@
 //! give it a stable kebab-case id, add it to [`RULES`], and place its id in
 //! [`CAUSAL_ORDER`] above the findings it explains.
 
+pub mod backend;
+pub mod consumer;
+pub mod logs;
+pub mod mongo;
 pub mod pods;
 pub mod sources;
+pub mod timing;
 
 use serde::{Deserialize, Serialize};
 
@@ -100,19 +105,60 @@ pub const RULES: &[Rule] = &[
     pods::check_pod_failed,
     pods::check_pod_not_ready,
     pods::check_missing_expected_label,
+    mongo::check_job_not_in_mongo,
+    mongo::check_job_id_format_mismatch,
+    mongo::check_consumer_record_missing,
+    mongo::check_job_written_late,
+    mongo::check_mongo_not_found,
+    mongo::check_mongo_unreachable,
+    mongo::check_mongo_auth_failed,
+    mongo::check_mongo_credentials_unreadable,
+    backend::check_backend_not_found,
+    backend::check_backend_no_ready_endpoints,
+    backend::check_backend_unreachable,
+    backend::check_backend_invalid_job_id,
+    backend::check_backend_error,
+    logs::check_backend_log_errors,
+    consumer::check_consumer_service_down,
+    consumer::check_consumer_service_not_found,
+    timing::check_backend_sync_delay,
     sources::check_source_unavailable,
 ];
 
 /// Finding ids from most to least fundamental: a finding ranks above those it can explain.
 pub const CAUSAL_ORDER: &[&str] = &[
+    // nothing to trace, or the job itself failed
     "no-pods-found",
     "job-failed",
+    // the job's pods cannot run
     "pod-image-pull-failed",
     "pod-oom-killed",
     "pod-crashlooping",
     "pod-failed",
     "pod-not-ready",
+    // the records the backend and the consumer service look up (ranked above what the
+    // backend answers about them, e.g. `backend-invalid-job-id`), and why they are missing
+    "job-not-in-mongo",
+    "job-id-format-mismatch",
+    "backend-log-errors",
+    // the services around the job (a down consumer service explains a missing consumer record)
+    "consumer-service-down",
+    "backend-no-ready-endpoints",
+    "backend-unreachable",
+    "backend-error",
+    // symptoms the causes above explain
+    "backend-invalid-job-id",
+    "backend-sync-delay",
+    "job-written-late",
+    "consumer-record-missing",
     "missing-expected-label",
+    // what could not be checked
+    "mongo-unreachable",
+    "mongo-auth-failed",
+    "mongo-credentials-unreadable",
+    "consumer-service-not-found",
+    "mongo-not-found",
+    "backend-not-found",
     "source-unavailable",
 ];
 
@@ -177,7 +223,10 @@ pub(crate) mod fixtures {
             started_at: jiff::Timestamp::now(),
             discovery: Collected::Collected(discovery),
             events: Collected::Collected(vec![]),
+            mongo: Collected::Skipped { reason: "--no-mongo".into() },
             logs: Collected::Collected(vec![]),
+            backend: Collected::Skipped { reason: "--no-backend".into() },
+            consumer: Collected::Skipped { reason: "not asked".into() },
             sources: vec![],
         }
     }
@@ -224,6 +273,15 @@ mod tests {
         rank(&mut f);
         let ids: Vec<&str> = f.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, ["no-pods-found", "pod-crashlooping", "missing-expected-label", "source-unavailable"]);
+    }
+
+    #[test]
+    fn mongo_records_rank_below_failing_pods_and_above_the_backend() {
+        let pos = |id: &str| CAUSAL_ORDER.iter().position(|c| *c == id).unwrap();
+        assert!(pos("pod-crashlooping") < pos("consumer-record-missing"));
+        assert!(pos("job-not-in-mongo") < pos("backend-invalid-job-id"));
+        assert!(pos("job-not-in-mongo") < pos("missing-expected-label"));
+        assert!(pos("job-id-format-mismatch") < pos("backend-invalid-job-id"));
     }
 
     #[test]

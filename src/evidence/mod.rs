@@ -7,11 +7,17 @@
 //! Adding a source: write `evidence/<name>.rs` with `fetch` + pure extraction, add a
 //! field to [`Evidence`], and run it in [`collect`] through [`run_source`].
 
+pub mod backend;
+pub mod consumer;
 pub mod discovery;
 pub mod events;
 pub mod jobs;
 pub mod logs;
+pub mod mongo;
+pub mod mongo_credentials;
 pub mod pods;
+pub mod portforward;
+pub mod services;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -22,8 +28,8 @@ use tokio::time::Instant;
 
 use crate::cluster::Cluster;
 use crate::jobid::JobId;
-use crate::report::{EventFacts, SourceState, SourceStatus};
-use crate::settings::Settings;
+use crate::report::{BackendFacts, EventFacts, MongoFacts, MongoStatus, SourceState, SourceStatus};
+use crate::settings::{BackendTarget, Settings};
 
 /// What one source yielded.
 #[derive(Debug, Clone, PartialEq)]
@@ -119,10 +125,7 @@ pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
-/// Collapses whitespace and newlines so a message fits one line.
-pub fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
+pub use crate::text::one_line;
 
 /// What every source gets: the client, the settings and the run's deadline.
 #[derive(Clone)]
@@ -131,9 +134,22 @@ pub struct TraceContext {
     pub settings: Arc<Settings>,
     /// The whole run must be done by then (`--timeout`).
     pub deadline: Instant,
+    /// Log reads in flight across every group of logs (`--log-concurrency`).
+    pub log_permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl TraceContext {
+    /// A context for a run with these settings, ending by `deadline`.
+    pub fn new(cluster: Cluster, settings: Settings, deadline: Instant) -> Self {
+        let permits = settings.logs.as_ref().map_or(1, |l| l.concurrency.max(1));
+        Self {
+            cluster,
+            settings: Arc::new(settings),
+            deadline,
+            log_permits: Arc::new(tokio::sync::Semaphore::new(permits)),
+        }
+    }
+
     pub fn namespace(&self) -> &str {
         &self.cluster.namespace
     }
@@ -155,8 +171,14 @@ pub struct Evidence {
     pub discovery: Collected<discovery::Discovery>,
     /// Warning events of the matched pods and Jobs.
     pub events: Collected<Vec<EventFacts>>,
+    /// The job's and consumer's records in MongoDB.
+    pub mongo: Collected<MongoFacts>,
     /// Logs of the job's, the backend's and the consumer service's pods.
     pub logs: Collected<Vec<logs::LogSource>>,
+    /// What the backend answers for the id.
+    pub backend: Collected<BackendFacts>,
+    /// The consumer service's Service and pods.
+    pub consumer: Collected<consumer::ConsumerFacts>,
     /// How each source went, in the order they were registered.
     pub sources: Vec<SourceStatus>,
 }
@@ -195,8 +217,11 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
     // Warning events are listed once for the namespace, at the same time as discovery,
     // and filtered to the matched objects afterwards: one round trip, off the critical path.
     let events_fut = run_source("events", ctx.deadline, events::fetch_warnings(ctx));
-    // The job pods' logs are read as soon as discovery has found the pods.
-    let discovery_then_logs = async {
+    let logs_started = Instant::now();
+    // Each group of logs is read as soon as its pods are known: the job's after
+    // discovery, the backend's after the backend was asked, the consumer's after its
+    // Service was found.
+    let discovery_branch = async {
         let (discovery, sources) = discovery::discover(ctx).await;
         let targets: Vec<logs::LogTarget> = discovery
             .get()
@@ -205,9 +230,60 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
         let logs = read_logs(ctx, targets).await;
         (discovery, sources, logs)
     };
-    let ((events_raw, events_status), (discovery, mut sources, (logs, logs_status))) =
-        tokio::join!(events_fut, discovery_then_logs);
-    sources.push(logs_status);
+    // The backend needs only its Service and endpoints, not the job's pods: it runs beside discovery.
+    let backend_branch = async {
+        let (backend, status) = if ctx.settings.backend.target == BackendTarget::Off {
+            let skipped = Collected::Skipped { reason: "--no-backend".into() };
+            let status = status_of("backend", &skipped, Duration::ZERO);
+            (skipped, status)
+        } else {
+            run_source("backend", ctx.deadline, backend::collect(ctx)).await
+        };
+        let logs = match backend.get().and_then(|b| b.service.clone()) {
+            Some(service) if ctx.settings.logs.is_some() => {
+                match tokio::time::timeout_at(ctx.deadline, consumer::pods_of_service(ctx, &service)).await {
+                    Ok(Ok(pods)) => {
+                        let targets = pods.iter().map(|p| logs::LogTarget::of_pod(logs::LogRole::Backend, p)).collect();
+                        read_logs(ctx, targets).await
+                    }
+                    Ok(Err(e)) => Some(Err(e)),
+                    Err(_) => Some(Err(SourceError::TimedOut(logs_started.elapsed()))),
+                }
+            }
+            _ => read_logs(ctx, Vec::new()).await,
+        };
+        (backend, status, logs)
+    };
+    let consumer_branch = async {
+        let (consumer, status) = run_source("consumer", ctx.deadline, consumer::fetch(ctx)).await;
+        let targets = consumer
+            .get()
+            .map(|c| c.pods.iter().map(|p| logs::LogTarget::of_pod(logs::LogRole::Consumer, p)).collect())
+            .unwrap_or_default();
+        let logs = read_logs(ctx, targets).await;
+        (consumer, status, logs)
+    };
+    // MongoDB needs only its Service and credentials: it runs beside discovery too; the
+    // pods' times are compared with its records by the rules afterwards.
+    let mongo_branch = async {
+        if !ctx.settings.mongo.enabled {
+            let skipped = Collected::Skipped { reason: "--no-mongo".into() };
+            let status = status_of("mongo", &skipped, Duration::ZERO);
+            (skipped, status)
+        } else {
+            let (outcome, status) = run_source("mongo", ctx.deadline, mongo::collect(ctx)).await;
+            let status = mongo_status(&outcome, status);
+            (outcome, status)
+        }
+    };
+    let (
+        (events_raw, events_status),
+        (discovery, mut sources, job_logs),
+        (backend, backend_status, backend_logs),
+        (consumer, consumer_status, consumer_logs),
+        (mongo, mongo_status),
+    ) = tokio::join!(events_fut, discovery_branch, backend_branch, consumer_branch, mongo_branch);
+    let (logs, logs_status) = combine_logs([job_logs, backend_logs, consumer_logs], logs_started.elapsed());
 
     let events = match (&discovery, events_raw) {
         (Collected::Collected(d), Collected::Collected(raw)) => {
@@ -217,7 +293,7 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
         (_, Collected::Unavailable { reason }) => Collected::Unavailable { reason },
         (_, Collected::Skipped { reason }) => Collected::Skipped { reason },
     };
-    sources.push(events_status);
+    sources.extend([events_status, backend_status, mongo_status, consumer_status, logs_status]);
 
     Evidence {
         job_id: ctx.job_id().clone(),
@@ -227,34 +303,69 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
         started_at,
         discovery,
         events,
+        mongo,
         logs,
+        backend,
+        consumer,
         sources,
     }
 }
 
-/// Reads the targets' logs as the `logs` source (skipped with `--no-logs`).
+/// Reads one group of logs under the run's deadline; `None` with `--no-logs`.
 async fn read_logs(
     ctx: &TraceContext,
     targets: Vec<logs::LogTarget>,
+) -> Option<Result<Vec<logs::LogSource>, SourceError>> {
+    let s = ctx.settings.logs.as_ref()?;
+    let start = Instant::now();
+    Some(match tokio::time::timeout_at(ctx.deadline, logs::fetch(ctx, &targets, s)).await {
+        Ok(r) => r,
+        Err(_) => Err(SourceError::TimedOut(start.elapsed())),
+    })
+}
+
+/// The `logs` source from its groups: collected when any group was read (the others'
+/// errors are dropped), unavailable when every group failed, skipped with `--no-logs`.
+fn combine_logs(
+    groups: [Option<Result<Vec<logs::LogSource>, SourceError>>; 3],
+    took: Duration,
 ) -> (Collected<Vec<logs::LogSource>>, SourceStatus) {
-    match &ctx.settings.logs {
-        None => {
-            let skipped = Collected::Skipped { reason: "--no-logs".into() };
-            let status = status_of("logs", &skipped, Duration::ZERO);
-            (skipped, status)
+    let outcome = if groups.iter().all(Option::is_none) {
+        Collected::Skipped { reason: "--no-logs".into() }
+    } else {
+        let results: Vec<Result<Vec<logs::LogSource>, SourceError>> = groups.into_iter().flatten().collect();
+        if results.iter().all(Result::is_err) {
+            let reason = results.into_iter().find_map(Result::err).map(|e| e.to_string()).unwrap_or_default();
+            Collected::Unavailable { reason }
+        } else {
+            Collected::Collected(results.into_iter().filter_map(Result::ok).flatten().collect())
         }
-        Some(s) => run_source("logs", ctx.deadline, async { logs::fetch(ctx, &targets, s).await }).await,
+    };
+    let status = status_of("logs", &outcome, took);
+    (outcome, status)
+}
+
+/// The `mongo` source's status: the facts may say it failed past the Service lookup.
+fn mongo_status(outcome: &Collected<MongoFacts>, mut status: SourceStatus) -> SourceStatus {
+    if let Collected::Collected(m) = outcome {
+        match m.status {
+            MongoStatus::Searched => {}
+            MongoStatus::NotFound => {
+                status.status = SourceState::Skipped;
+                status.reason = m.problem.clone();
+            }
+            _ => {
+                status.status = SourceState::Unavailable;
+                status.reason = m.problem.clone();
+            }
+        }
     }
+    status
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn one_line_collapses() {
-        assert_eq!(one_line("a\n  b\tc "), "a b c");
-    }
 
     #[tokio::test]
     async fn a_slow_source_times_out_as_unavailable() {

@@ -9,7 +9,11 @@ use comfy_table::{Cell, ContentArrangement, Table};
 use owo_colors::{OwoColorize, Style as Paint};
 
 use crate::diagnosis::Severity;
-use crate::report::{Report, SourceState, VerdictStatus};
+use crate::report::{
+    BackendFacts, BackendPath, BackendProblem, LookupResult, MongoFacts, MongoStatus, Report, SourceState,
+    VerdictStatus,
+};
+use crate::text::excerpt;
 
 /// How to draw.
 #[derive(Debug, Clone, Copy)]
@@ -217,6 +221,14 @@ pub fn render(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> 
         }
     }
 
+    if let Some(b) = &r.backend {
+        render_backend(b, style, out)?;
+    }
+
+    if let Some(m) = &r.mongo {
+        render_mongo(m, style, out)?;
+    }
+
     let troubled: Vec<_> = r.sources.iter().filter(|s| s.status != SourceState::Collected).collect();
     if style.wide || !troubled.is_empty() {
         writeln!(out, "\n{}", style.bold("SOURCES"))?;
@@ -248,6 +260,126 @@ fn offset(ms: i64) -> String {
         format!("+{}.{:03}s", ms / 1000, ms % 1000)
     } else {
         format!("+{}m{:02}s", ms / 60_000, (ms / 1000) % 60)
+    }
+}
+
+/// The MONGO section: where the trace looked, how it logged in, and per collection what it found.
+fn render_mongo(m: &MongoFacts, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "\n{}", style.bold("MONGO"))?;
+    let status = match m.status {
+        MongoStatus::Searched => "searched",
+        MongoStatus::NotFound => "no MongoDB Service found",
+        MongoStatus::Unreachable => "unreachable",
+        MongoStatus::AuthFailed => "authentication failed",
+        MongoStatus::Error => "error",
+    };
+    writeln!(
+        out,
+        "   service {}  pod {}  credentials {}  databases {} ({})  {status}",
+        m.service.as_deref().unwrap_or("-"),
+        m.pod.as_deref().unwrap_or("-"),
+        m.credentials,
+        if m.databases.is_empty() { "-".to_string() } else { m.databases.join(",") },
+        m.database_from,
+    )?;
+    for p in m.problem.iter().chain(m.credentials_problem.iter()) {
+        writeln!(out, "   {p}")?;
+    }
+    if m.collections.is_empty() {
+        return Ok(());
+    }
+    let mut t = table(vec!["COLLECTION", "RESULT", "COUNT", "WRITTEN", "DETAIL"]);
+    for c in &m.collections {
+        let (result, paint) = match c.result {
+            LookupResult::Found => ("found", Paint::new().green()),
+            LookupResult::NotFound => ("not found", Paint::new().red()),
+            LookupResult::FoundInAnotherFormat => ("other format", Paint::new().yellow()),
+            LookupResult::NoCollection => ("no collection", Paint::new().dimmed()),
+        };
+        let detail = if let Some(d) = c.documents.first() {
+            d.fields.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")
+        } else {
+            c.other_formats.iter().map(|o| format!("{}={:?}", o.field, o.value)).collect::<Vec<_>>().join(" ")
+        };
+        t.add_row(vec![
+            format!("{}.{}", c.database, c.collection),
+            style.paint(result, paint),
+            c.count.to_string(),
+            c.written_at.map(|w| w.to_string()).unwrap_or_else(|| "-".into()),
+            if detail.is_empty() { "-".into() } else { detail },
+        ]);
+    }
+    writeln!(out, "{t}")
+}
+
+/// The BACKEND section: where it was asked, the last answer, and the attempts as a timeline.
+fn render_backend(b: &BackendFacts, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "\n{}", style.bold("BACKEND"))?;
+    let via = b.path_used.map(BackendPath::as_str).unwrap_or("-");
+    let target = match (&b.url, &b.service, &b.pod) {
+        (Some(url), _, _) => url.clone(),
+        (None, Some(svc), Some(pod)) => format!(
+            "svc/{svc}:{} -> pod/{pod}:{}",
+            b.service_port.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
+            b.port.map(|p| p.to_string()).unwrap_or_else(|| "-".into())
+        ),
+        (None, Some(svc), None) => format!("svc/{svc}"),
+        _ => "-".into(),
+    };
+    writeln!(out, "   {}  via {via}  {target}", b.request)?;
+    if let Some(choice) = &b.choice {
+        writeln!(out, "   chosen: {choice}")?;
+    }
+    if let Some(fallback) = &b.fallback {
+        writeln!(out, "   service proxy used: {fallback}")?;
+    }
+    if let Some(status) = b.last_status {
+        let paint = match status {
+            200 => Paint::new().green(),
+            s if s >= 500 => Paint::new().red(),
+            _ => Paint::new().yellow(),
+        };
+        writeln!(
+            out,
+            "   last answer: {} {}  {}  {}{}",
+            style.paint(&status.to_string(), paint),
+            b.content_type.as_deref().unwrap_or("-"),
+            b.latency_ms.map(|l| format!("{l}ms")).unwrap_or_default(),
+            human_bytes(b.body_bytes),
+            if b.body_truncated { " (cut at 1 MiB)" } else { "" }
+        )?;
+        if let Some(body) = &b.body {
+            let text = match body {
+                serde_json::Value::String(s) if !b.body_is_json => s.clone(),
+                v => v.to_string(),
+            };
+            writeln!(out, "   body: {}", excerpt(&text, 160))?;
+        }
+    }
+    if let Some(problem) = &b.problem {
+        let text = match problem {
+            BackendProblem::NotFound { detail, .. } => detail.clone(),
+            BackendProblem::NoReadyEndpoints { service, not_ready } => {
+                format!("Service {service} has no ready endpoint pod ({})", not_ready.join(", "))
+            }
+            BackendProblem::Unreachable { detail, .. } => detail.clone(),
+        };
+        writeln!(out, "   {}: {text}", style.paint("problem", Paint::new().red()))?;
+    }
+    if !b.attempts.is_empty() {
+        writeln!(out, "   timeline:")?;
+        for a in &b.attempts {
+            writeln!(out, "     {}", a.line(&b.request))?;
+        }
+    }
+    Ok(())
+}
+
+fn human_bytes(n: u64) -> String {
+    match n {
+        n if n < 1024 => format!("{n} B"),
+        n if n < 1024 * 1024 => format!("{:.1} KiB", n as f64 / 1024.0),
+        n => format!("{:.1} MiB", n as f64 / (1024.0 * 1024.0)),
     }
 }
 
@@ -289,5 +421,74 @@ mod tests {
         assert_eq!(age(ago(3 * 3600), now), "3h");
         assert_eq!(age(ago(5 * 86400), now), "5d");
         assert_eq!(age(None, now), "-");
+    }
+
+    #[test]
+    fn mongo_section_shows_each_collection_and_no_secret() {
+        use crate::report::{DocSummary, MongoCollectionFacts};
+        let m = MongoFacts {
+            service: Some("mongo:27017".into()),
+            pod: Some("mongo-0:27017".into()),
+            credentials: "secret:mongo-auth/password".into(),
+            databases: vec!["panda".into()],
+            database_from: "discovered".into(),
+            field: "job_id".into(),
+            collections: vec![
+                MongoCollectionFacts {
+                    database: "panda".into(),
+                    collection: "jobs".into(),
+                    result: LookupResult::Found,
+                    count: 1,
+                    documents: vec![DocSummary {
+                        id: "1".into(),
+                        fields: [("status".to_string(), "configured".to_string())].into(),
+                    }],
+                    ..Default::default()
+                },
+                MongoCollectionFacts { database: "panda".into(), collection: "consumers".into(), ..Default::default() },
+            ],
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        render_mongo(&m, &Style { color: false, wide: false }, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("credentials secret:mongo-auth/password"), "{text}");
+        assert!(text.contains("panda.jobs") && text.contains("status=configured"), "{text}");
+        assert!(text.lines().any(|l| l.contains("panda.consumers") && l.contains("not found")), "{text}");
+    }
+
+    #[test]
+    fn backend_section_shows_the_timeline() {
+        use crate::report::BackendAttempt;
+        let b = BackendFacts {
+            service: Some("backend".into()),
+            pod: Some("backend-1".into()),
+            port: Some(8080),
+            service_port: Some(80),
+            path_used: Some(BackendPath::PortForward),
+            request: "GET /metadata/19-7".into(),
+            attempts: vec![BackendAttempt {
+                at_ms: 0,
+                until_ms: 2000,
+                count: 3,
+                status: Some(404),
+                outcome: "404 Invalid job_id".into(),
+                latency_ms: 3,
+            }],
+            last_status: Some(404),
+            body: Some(serde_json::json!({"error": "Invalid job_id"})),
+            body_is_json: true,
+            body_bytes: 26,
+            latency_ms: Some(3),
+            content_type: Some("application/json".into()),
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        render_backend(&b, &Style { color: false, wide: false }, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("GET /metadata/19-7  via port-forward  svc/backend:80 -> pod/backend-1:8080"), "{text}");
+        assert!(text.contains("last answer: 404 application/json  3ms  26 B"), "{text}");
+        assert!(text.contains(r#"body: {"error":"Invalid job_id"}"#), "{text}");
+        assert!(text.contains("x3 from 0.0s to 2.0s GET /metadata/19-7 -> 404 Invalid job_id"), "{text}");
     }
 }

@@ -143,8 +143,28 @@ fn query_value<'a>(query: &'a [(String, String)], key: &str) -> Option<&'a str> 
     query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 
+/// How many pod-log requests are being answered now, and the most there ever were at once.
+#[derive(Debug, Default)]
+struct InFlight {
+    now: std::sync::atomic::AtomicUsize,
+    max: std::sync::atomic::AtomicUsize,
+}
+
+impl InFlight {
+    fn enter(&self) {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = self.now.fetch_add(1, SeqCst) + 1;
+        self.max.fetch_max(now, SeqCst);
+    }
+    fn leave(&self) {
+        self.now.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 struct State {
     store: Store,
+    log_delay: std::time::Duration,
+    logs_in_flight: Arc<InFlight>,
     forbidden: Vec<String>,
     targets: PortTargets,
     requests: RequestLog,
@@ -207,6 +227,7 @@ async fn route(state: &Arc<State>, req: &mut Request<Incoming>) -> Result<Respon
             "versions": ["v1"],
             "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]
         }))),
+        ["healthz" | "readyz" | "livez"] => Ok(text_response("ok".to_string())),
         ["apis"] => Ok(json_response(&api_group_list())),
         ["api", "v1"] => Ok(json_response(&resource_list(""))),
         ["apis", group] if !ABSENT_GROUPS.contains(group) && has_group(group) => Ok(json_response(&api_group(group))),
@@ -297,25 +318,27 @@ async fn resource(
             let rt = namespaced(lookup(plural)?)?;
             get(state, req, rt, Some(ns), name)
         }
-        ["namespaces", ns, "pods", name, "log"] if group.is_empty() => pod_log(state, req, ns, name),
+        ["namespaces", ns, "pods", name, "log"] if group.is_empty() => {
+            state.logs_in_flight.enter();
+            tokio::time::sleep(state.log_delay).await;
+            let answer = pod_log(state, req, ns, name);
+            state.logs_in_flight.leave();
+            answer
+        }
         ["namespaces", ns, "pods", name, "portforward"] if group.is_empty() => portforward(state, req, ns, name),
-        ["namespaces", ns, "services", name, "proxy", path @ ..] if group.is_empty() => {
-            let path = format!("/{}", rest_raw_path(req.uri().path(), path.len()));
+        ["namespaces", ns, "services", name, "proxy", ..] if group.is_empty() => {
+            let path = proxied_path(req.uri().path());
             service_proxy(state, req, ns, name, &path).await
         }
         _ => Err(ApiError::no_such_resource()),
     }
 }
 
-/// The last `n` segments of `path`, still percent-encoded (proxied paths are passed as sent).
-fn rest_raw_path(path: &str, n: usize) -> String {
-    let segments: Vec<&str> = path.split('/').collect();
-    let tail = &segments[segments.len().saturating_sub(n)..];
-    let mut joined = tail.join("/");
-    if n == 0 {
-        joined.clear();
-    }
-    joined
+/// What follows `/api/v1/namespaces/{ns}/services/{name}/proxy` in the raw request path,
+/// still percent-encoded and with its slashes as sent (proxied paths are passed on as is).
+fn proxied_path(raw: &str) -> String {
+    let rest = raw.trim_start_matches('/').splitn(8, '/').nth(7).unwrap_or_default();
+    format!("/{rest}")
 }
 
 fn namespaced(rt: &'static ResourceType) -> Result<&'static ResourceType, ApiError> {
@@ -503,6 +526,7 @@ pub struct Sandbox {
     name: String,
     namespace: String,
     requests: RequestLog,
+    logs_in_flight: Arc<InFlight>,
     tasks: Tasks,
     accept: Option<JoinHandle<()>>,
 }
@@ -523,8 +547,11 @@ impl Sandbox {
         let addr = listener.local_addr()?;
         let tasks = Tasks::default();
         let requests = RequestLog::default();
+        let logs_in_flight = Arc::new(InFlight::default());
         let state = Arc::new(State {
             store: Store::load(&scenario, now),
+            log_delay: std::time::Duration::from_millis(scenario.log_delay_ms),
+            logs_in_flight: logs_in_flight.clone(),
             forbidden: scenario.forbidden.clone(),
             targets,
             requests: requests.clone(),
@@ -540,6 +567,8 @@ impl Sandbox {
                         continue;
                     }
                 };
+                // small request/response exchanges: do not wait for Nagle (adds ~40 ms a round trip)
+                let _ = stream.set_nodelay(true);
                 let state = state.clone();
                 accept_tasks.spawn(async move {
                     let service = hyper::service::service_fn(move |req| handle(state.clone(), req));
@@ -558,6 +587,7 @@ impl Sandbox {
             name: scenario.name,
             namespace: scenario.namespace,
             requests,
+            logs_in_flight,
             tasks,
             accept: Some(accept),
         })
@@ -598,6 +628,11 @@ impl Sandbox {
     /// Every request received so far, in order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.requests.snapshot()
+    }
+
+    /// The most pod-log requests that were ever being answered at once.
+    pub fn max_concurrent_logs(&self) -> usize {
+        self.logs_in_flight.max.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Stops accepting, ends every open connection and port-forward.
@@ -817,6 +852,26 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn large_bodies_stream_through_portforward_and_shutdown_closes_the_port() {
+        let mut scenario = Scenario::builtin("incident-19-7").unwrap();
+        let script: crate::sandbox::scenario::BackendScript = serde_json::from_value(serde_json::json!({
+            "routes": [{"path": "/big", "status": 200, "rawBody": "0123456789", "repeat": 1_000_000, "contentType": "text/plain"}]
+        }))
+        .unwrap();
+        scenario.ports[0].answer = crate::sandbox::scenario::PortAnswer::Backend(script);
+        let sandbox = Sandbox::start(scenario).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let pods: Api<Pod> = Api::default_namespaced(client_for(&sandbox, dir.path()).await);
+        let mut forward = pods.portforward("backend-7c9d8f6b5-x2x9q", &[8080]).await.unwrap();
+        let (status, body) = http_get(forward.take_stream(8080).unwrap(), "/big").await.unwrap();
+        assert_eq!((status, body.len()), (200, 10_000_000));
+        forward.abort();
+        let addr = sandbox.addr();
+        sandbox.shutdown().await;
+        assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+    }
+
+    #[tokio::test]
     async fn portforward_to_a_closed_port_reports_refused() {
         let (_sandbox, client, _dir) = incident(&[]).await;
         let pods: Api<Pod> = Api::default_namespaced(client);
@@ -898,6 +953,15 @@ mod tests {
         let found = everywhere.list(&by_job_id).await.unwrap();
         assert_eq!(found.items.len(), 2);
         assert!(found.items.iter().all(|p| p.metadata.namespace.as_deref() == Some("staging")));
+    }
+
+    #[test]
+    fn proxied_paths_keep_their_shape() {
+        let p = |raw: &str| proxied_path(raw);
+        assert_eq!(p("/api/v1/namespaces/panda/services/backend:http/proxy/metadata/19-7"), "/metadata/19-7");
+        assert_eq!(p("/api/v1/namespaces/panda/services/backend:http/proxy/a%2Fb//c/"), "/a%2Fb//c/");
+        assert_eq!(p("/api/v1/namespaces/panda/services/backend/proxy"), "/");
+        assert_eq!(p("/api/v1/namespaces/panda/services/backend/proxy/"), "/");
     }
 
     #[tokio::test]

@@ -7,12 +7,14 @@
 //! - [`apiserver`]: [`Sandbox`], the read-only Kubernetes API on 127.0.0.1 for kube-rs clients;
 //! - [`portforward`]: the port-forward websocket protocol and what each pod port reaches;
 //! - [`backend_standin`]: the scripted HTTP backend behind a pod port;
+//! - [`mongo_wire`]: the MongoDB wire-protocol stand-in behind a pod port;
 //! - [`kubelet`]: the kubelet endpoints over TLS, for tests against a real kube-apiserver;
 //! - [`demo`]: the `demo` subcommand, tracing against a started sandbox.
 pub mod apiserver;
 pub mod backend_standin;
 pub mod demo;
 pub mod kubelet;
+pub mod mongo_wire;
 pub mod portforward;
 pub mod scenario;
 pub mod store;

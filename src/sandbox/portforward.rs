@@ -10,10 +10,8 @@
 //! What a port reaches is a [`Target`], resolved by [`PortTargets`] from the scenario's
 //! `ports:` (a scripted backend, a MongoDB stand-in, or refused), with per-test TCP overrides.
 //!
-//! **Plugging in the MongoDB wire-protocol stand-in:** `mongo:` ports are served by
-//! [`MONGO_WIRE`]. Once `src/sandbox/mongo_wire.rs` exists, set it to
-//! `Some(|s, data| Box::pin(crate::sandbox::mongo_wire::serve_connection(s, data)))`.
-//! Until then such a connection is accepted and closed at once (with a warning in the log).
+//! `mongo:` ports are served by [`MONGO_WIRE`], the wire-protocol stand-in of
+//! `src/sandbox/mongo_wire.rs`.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -36,11 +34,15 @@ use super::store::{shift_extended_json_dates, shift_for};
 /// The port-forward subprotocol the sandbox speaks (that of the 1.20 test cluster).
 pub const PORT_FORWARD_PROTOCOL: &str = "v4.channel.k8s.io";
 
+/// How long a relay to a TCP target may take to connect before the port reports an error.
+const TCP_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Serves one connection to a pod port in-process, on one end of a duplex stream.
 pub type ConnectionServer = Arc<dyn Fn(DuplexStream) -> BoxFuture<'static, ()> + Send + Sync>;
 
 /// The MongoDB wire-protocol stand-in that serves `mongo:` ports (see the module header).
-pub const MONGO_WIRE: Option<MongoWireServer> = None;
+pub const MONGO_WIRE: Option<MongoWireServer> =
+    Some(|s, data| Box::pin(crate::sandbox::mongo_wire::serve_connection(s, data)));
 
 /// The signature of `crate::sandbox::mongo_wire::serve_connection`, boxed.
 pub type MongoWireServer = fn(DuplexStream, Arc<MongoData>) -> BoxFuture<'static, ()>;
@@ -79,7 +81,13 @@ impl Target {
                 tokio::spawn(server(server_end));
                 Ok(Box::new(client))
             }
-            Target::Tcp(addr) => Ok(Box::new(tokio::net::TcpStream::connect(addr).await?)),
+            Target::Tcp(addr) => {
+                let connect = tokio::net::TcpStream::connect(addr);
+                match tokio::time::timeout(TCP_CONNECT_TIMEOUT, connect).await {
+                    Ok(stream) => Ok(Box::new(stream?)),
+                    Err(_) => Err(std::io::ErrorKind::TimedOut.into()),
+                }
+            }
             Target::Refused => Err(std::io::ErrorKind::ConnectionRefused.into()),
         }
     }

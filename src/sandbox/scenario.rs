@@ -39,6 +39,10 @@ pub struct Scenario {
     /// `secrets`, `jobs`, ...): the sandbox answers 403 Forbidden for them.
     #[serde(default)]
     pub forbidden: Vec<String>,
+    /// The sandbox answers each pod-log request only after this long, so that tests can
+    /// see how many log reads a trace has in flight at once (0: at once).
+    #[serde(default)]
+    pub log_delay_ms: u64,
 }
 
 fn default_namespace() -> String {
@@ -165,6 +169,9 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("crashloop-19-7", include_str!("../../scenarios/crashloop-19-7.yaml")),
     ("job-failed-19-7", include_str!("../../scenarios/job-failed-19-7.yaml")),
     ("elsewhere-19-7", include_str!("../../scenarios/elsewhere-19-7.yaml")),
+    ("mongo-format-19-7", include_str!("../../scenarios/mongo-format-19-7.yaml")),
+    ("mongo-auth-19-7", include_str!("../../scenarios/mongo-auth-19-7.yaml")),
+    ("backend-19-7", include_str!("../../scenarios/backend-19-7.yaml")),
 ];
 
 /// Checks a scenario's internal consistency; returns one line per problem (empty: fine).

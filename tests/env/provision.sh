@@ -60,48 +60,58 @@ if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
   [ -x "$apiserver" ] && [ -x "$etcd" ] || die "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS lacks an executable kube-apiserver or etcd"
   log "using KUBEBUILDER_ASSETS ($KUBEBUILDER_ASSETS); nothing to build"
 else
-  apiserver="$W/kubernetes-$K8S_VERSION/_output/bin/kube-apiserver"
-  etcd="$W/root/usr/bin/etcd"
-  # adopt a finished build made before the .complete stamp existed
-  if [ ! -f "$W/.complete" ] && [ -x "$apiserver" ] && [ -x "$etcd" ] \
-    && "$apiserver" --version >/dev/null 2>&1 && "$etcd" --version >/dev/null 2>&1; then
-    echo "kube-apiserver $K8S_VERSION ($DEB_K8S_VERSION), $("$etcd" --version | head -1)" >"$W/.complete"
-  fi
-  if [ ! -f "$W/.complete" ] || [ ! -x "$apiserver" ] || [ ! -x "$etcd" ]; then
-    log "building kube-apiserver $K8S_VERSION into $W (first run on this machine: about 4-5 min on 2 cores)"
-    mkdir -p "$W/root"
-    cd "$W"
-    apt_setup "$W"
-    if [ ! -d "kubernetes-$K8S_VERSION" ]; then
-      log "downloading Debian's kubernetes $DEB_K8S_VERSION source package"
-      [ -f "kubernetes_${DEB_K8S_VERSION}.orig.tar.gz" ] || apt_private "$W" source --download-only kubernetes >&2 \
-        || die "apt-get source kubernetes failed"
-      rm -rf src.tmp && mkdir src.tmp
-      tar xzf "kubernetes_${DEB_K8S_VERSION}.orig.tar.gz" -C src.tmp || die "cannot unpack the kubernetes sources"
-      mv "src.tmp/kubernetes-$K8S_VERSION" . && rm -rf src.tmp
+  # The cache keeps only $W/bin and the stamp; sources, Go and the build tree (about
+  # 2.5 GB) are deleted once the binaries are in place.
+  apiserver="$W/bin/kube-apiserver"
+  etcd="$W/bin/etcd"
+  stamp="kube-apiserver $K8S_VERSION ($DEB_K8S_VERSION)"
+  works() { "$apiserver" --version >/dev/null 2>&1 && "$etcd" --version >/dev/null 2>&1; }
+  if [ ! -f "$W/.complete" ] || ! works; then
+    rm -f "$W/.complete"
+    built="$W/kubernetes-$K8S_VERSION/_output/bin/kube-apiserver"
+    if [ -x "$built" ] && [ -x "$W/root/usr/bin/etcd" ] && "$built" --version >/dev/null 2>&1; then
+      log "adopting the kube-apiserver built earlier in $W"
+    else
+      log "building kube-apiserver $K8S_VERSION into $W (first run on this machine: about 4-5 min on 2 cores)"
+      mkdir -p "$W/root"
+      cd "$W"
+      apt_setup "$W"
+      if [ ! -d "kubernetes-$K8S_VERSION" ]; then
+        log "downloading Debian's kubernetes $DEB_K8S_VERSION source package"
+        [ -f "kubernetes_${DEB_K8S_VERSION}.orig.tar.gz" ] || apt_private "$W" source --download-only kubernetes >&2 \
+          || die "apt-get source kubernetes failed"
+        rm -rf src.tmp && mkdir src.tmp
+        tar xzf "kubernetes_${DEB_K8S_VERSION}.orig.tar.gz" -C src.tmp || die "cannot unpack the kubernetes sources"
+        mv "src.tmp/kubernetes-$K8S_VERSION" . && rm -rf src.tmp
+      fi
+      if [ ! -f root/.unpacked ]; then
+        pkgs=(golang-1.19-go golang-1.19-src etcd-server rsync libpopt0)
+        command -v make >/dev/null || pkgs+=(make)
+        log "downloading and unpacking (not installing) ${pkgs[*]}"
+        mkdir -p debs && (cd debs && apt_private "$W" download "${pkgs[@]}" >&2) || die "apt-get download ${pkgs[*]} failed"
+        for d in debs/*.deb; do dpkg -x "$d" root || die "dpkg -x $d failed"; done
+        touch root/.unpacked
+      fi
+      export GOROOT=$W/root/usr/lib/go-1.19 PATH=$W/root/usr/lib/go-1.19/bin:$W/root/usr/bin:$PATH
+      export GO111MODULE=off GOPROXY=off CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=
+      export KUBE_GIT_VERSION=v$K8S_VERSION KUBE_GIT_TREE_STATE=clean KUBE_GIT_MAJOR=1 KUBE_GIT_MINOR=20
+      # the unpacked rsync needs the unpacked libpopt
+      export LD_LIBRARY_PATH="$W/root/usr/lib/x86_64-linux-gnu:$W/root/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+      rm -rf "kubernetes-$K8S_VERSION/_output"
+      log "compiling kube-apiserver (go build; progress below)"
+      (cd "kubernetes-$K8S_VERSION" && make WHAT=cmd/kube-apiserver >&2) || die "make WHAT=cmd/kube-apiserver failed"
+      [ -x "$built" ] || die "the kube-apiserver build produced no binary"
+      fresh=1
     fi
-    if [ ! -f root/.unpacked ]; then
-      pkgs=(golang-1.19-go golang-1.19-src etcd-server rsync libpopt0)
-      command -v make >/dev/null || pkgs+=(make)
-      log "downloading and unpacking (not installing) ${pkgs[*]}"
-      mkdir -p debs && (cd debs && apt_private "$W" download "${pkgs[@]}" >&2) || die "apt-get download ${pkgs[*]} failed"
-      for d in debs/*.deb; do dpkg -x "$d" root || die "dpkg -x $d failed"; done
-      touch root/.unpacked
+    mkdir -p "$W/bin"
+    cp -L "$built" "$apiserver.tmp" && mv "$apiserver.tmp" "$apiserver"
+    cp -L "$W/root/usr/bin/etcd" "$etcd.tmp" && mv "$etcd.tmp" "$etcd"
+    works || die "the cached kube-apiserver or etcd in $W/bin does not run"
+    echo "$stamp, $("$etcd" --version | head -1)" >"$W/.complete"
+    if [ -n "${fresh:-}" ]; then
+      log "built $apiserver; removing the build tree"
+      rm -rf "$W/kubernetes-$K8S_VERSION" "$W/root" "$W/debs" "$W/lists" "$W/cache" "$W"/kubernetes_*
     fi
-    export GOROOT=$W/root/usr/lib/go-1.19 PATH=$W/root/usr/lib/go-1.19/bin:$W/root/usr/bin:$PATH
-    export GO111MODULE=off GOPROXY=off CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=
-    export KUBE_GIT_VERSION=v$K8S_VERSION KUBE_GIT_TREE_STATE=clean KUBE_GIT_MAJOR=1 KUBE_GIT_MINOR=20
-    export GOCACHE="$W/gocache"
-    # the unpacked rsync needs the unpacked libpopt
-    export LD_LIBRARY_PATH="$W/root/usr/lib/x86_64-linux-gnu:$W/root/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-    rm -rf "kubernetes-$K8S_VERSION/_output"
-    log "compiling kube-apiserver (go build; progress below)"
-    (cd "kubernetes-$K8S_VERSION" && make WHAT=cmd/kube-apiserver >&2) || die "make WHAT=cmd/kube-apiserver failed"
-    [ -x "$apiserver" ] || die "the kube-apiserver build produced no binary"
-    "$apiserver" --version >&2 || die "the built kube-apiserver does not run"
-    "$etcd" --version >/dev/null || die "the unpacked etcd does not run"
-    echo "kube-apiserver $K8S_VERSION ($DEB_K8S_VERSION), $("$etcd" --version | head -1)" >"$W/.complete"
-    log "built $apiserver"
   fi
 fi
 

@@ -1,9 +1,14 @@
-//! The tiers a trace test runs on, behind one interface: seed a scenario, get kubeconfigs
-//! per user and the real namespace names, run the built plugin or the real kubectl.
+//! The tiers a trace test runs on, behind one interface: serve a scenario, get kubeconfigs
+//! per user and the namespace names, run the built plugin or the real kubectl.
 //!
-//! `Tier::Real` is a real kube-apiserver seeded through its API (see `cluster`, `seed`);
-//! a tier is added by a variant here, its arm in [`Tier::setup`] and in [`Tier::all`].
+//! - `Tier::Sandbox`: jobtrace's in-process fake apiserver (`jobtrace::sandbox::Sandbox`),
+//!   one per test, plain HTTP, one user; restrictions come from the scenario's `forbidden`.
+//! - `Tier::Real`: the shared real kube-apiserver, seeded through its API into per-test
+//!   namespaces, with the kubelet stand-in behind it and RBAC users (see `cluster`, `seed`).
+//!
+//! A tier is added by a variant, its arm in [`Tier::setup`] and in [`Tier::all`].
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -12,11 +17,13 @@ use std::time::{Duration, Instant};
 
 use jobtrace::sandbox::apiserver::RecordedRequest;
 use jobtrace::sandbox::kubelet::KubeletRoutes;
+use jobtrace::sandbox::portforward::PortTargets;
 use jobtrace::sandbox::scenario::{PortAnswer, Scenario};
+use jobtrace::sandbox::Sandbox;
 
 use super::cluster::{Cluster, User};
 use super::env;
-use super::kubelet::Kubelet;
+use super::kubelet::{self, Kubelet};
 use super::mongo::Mongo;
 use super::seed::{seed, Seeded};
 
@@ -30,24 +37,26 @@ pub const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 /// Where a scenario is served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tier {
-    /// A real kube-apiserver v1.20.2 + etcd (+ SecantusDB for Mongo ports).
+    /// jobtrace's in-process sandbox apiserver (fast; always available).
+    Sandbox,
+    /// A real kube-apiserver v1.20.2 + etcd, a kubelet stand-in, SecantusDB for Mongo.
     Real,
 }
 
-/// What to start besides the Kubernetes objects and the kubelet stand-in (which serves
-/// logs and the scripted HTTP backends in-process).
+/// What to start besides the Kubernetes API (and, on the real tier, the kubelet stand-in,
+/// which serves logs and the scripted HTTP backends in-process).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backends {
-    /// A SecantusDB per Mongo port of the scenario.
+    /// A SecantusDB per Mongo port of the scenario, reached by port-forwards.
     All,
     /// No SecantusDB (about 1.5 s saved when a test does not reach Mongo).
     None,
 }
 
 impl Tier {
-    /// The tiers available in this run (the real tier unless skipped).
+    /// The tiers available in this run: the sandbox, and the real tier unless skipped.
     pub fn all() -> Vec<Tier> {
-        let mut tiers = Vec::new();
+        let mut tiers = vec![Tier::Sandbox];
         if env::skip_real_tier().is_none() {
             tiers.push(Tier::Real);
         }
@@ -56,66 +65,114 @@ impl Tier {
 
     /// Every tier, available or not (a suite shows the unavailable ones as ignored).
     pub fn every() -> Vec<Tier> {
-        vec![Tier::Real]
+        vec![Tier::Sandbox, Tier::Real]
     }
 
     pub fn name(self) -> &'static str {
         match self {
+            Tier::Sandbox => "sandbox",
             Tier::Real => "real",
         }
     }
 
-    /// Serves `scenario` on this tier, in namespaces no other test uses.
+    /// Serves `scenario` on this tier; on the real tier in namespaces no other test uses.
     pub fn setup(self, scenario: &Scenario, backends: Backends) -> Ctx {
         static N: AtomicU32 = AtomicU32::new(1);
         let suffix = format!("t{}", N.fetch_add(1, Ordering::Relaxed));
-        let home = tempfile::Builder::new().prefix("jobtrace-home-").tempdir().expect("temp HOME");
+        let home = super::cluster::temp_dir("jobtrace-home").expect("temp HOME");
         match self {
+            Tier::Sandbox => {
+                let mongos = start_mongos(scenario, backends);
+                let now = jiff::Timestamp::now();
+                let mut targets = PortTargets::from_scenario(scenario, now, Instant::now());
+                for (pod, port, m) in &mongos {
+                    targets.set(pod, *port, jobtrace::sandbox::portforward::Target::Tcp(m.addr()));
+                }
+                let sandbox = kubelet::runtime()
+                    .block_on(Sandbox::start_at(scenario.clone(), now, targets))
+                    .unwrap_or_else(|e| panic!("sandbox for {}: {e:#}", scenario.name));
+                let config = sandbox.write_kubeconfig(home.path()).expect("sandbox kubeconfig");
+                for user in User::ALL {
+                    std::fs::copy(&config, home.path().join(format!("kubeconfig-{}", user.name())))
+                        .expect("copy the sandbox kubeconfig");
+                }
+                let namespaces = scenario_namespaces(scenario).into_iter().map(|n| (n.clone(), n)).collect();
+                Ctx { tier: self, namespaces, home, mongos, served: Served::Sandbox(sandbox) }
+            }
             Tier::Real => {
                 let cluster = Cluster::shared();
                 let seeded = seed(scenario, &suffix);
-                let mut mongos = Vec::new();
-                if backends == Backends::All {
-                    for p in &seeded.scenario.ports {
-                        if let PortAnswer::Mongo(data) = &p.answer {
-                            let m = Mongo::start(data).unwrap_or_else(|e| panic!("SecantusDB for {}: {e}", p.pod));
-                            mongos.push((p.pod.clone(), p.port, m));
-                        }
-                    }
-                }
+                let mongos = start_mongos(&seeded.scenario, backends);
                 let mut routes = KubeletRoutes::at(&seeded.scenario, seeded.scenario.now);
+                let mut targets = PortTargets::from_scenario(&seeded.scenario, seeded.scenario.now, Instant::now());
                 for (pod, port, m) in &mongos {
                     routes = routes.with_tcp(pod, *port, m.addr());
+                    targets.set(pod, *port, jobtrace::sandbox::portforward::Target::Tcp(m.addr()));
                 }
-                let kubelet = Kubelet::start(cluster, &seeded.node, routes)
+                let kubelet = Kubelet::start(cluster, &seeded.node, routes, targets)
                     .unwrap_or_else(|e| panic!("kubelet stand-in for {}: {e}", scenario.name));
                 for user in User::ALL {
                     let path = home.path().join(format!("kubeconfig-{}", user.name()));
                     cluster.write_kubeconfig(user, Some(&seeded.scenario.namespace), &path).expect("write kubeconfig");
                 }
-                Ctx { tier: self, seeded, home, mongos, kubelet }
+                let namespaces = seeded.namespaces.clone();
+                Ctx { tier: self, namespaces, home, mongos, served: Served::Real { seeded: Box::new(seeded), kubelet } }
             }
         }
     }
 }
 
-/// One scenario served on one tier.
+/// Every namespace a scenario names.
+fn scenario_namespaces(s: &Scenario) -> Vec<String> {
+    let mut names = vec![s.namespace.clone()];
+    for o in &s.objects {
+        if o["kind"] == "Namespace" {
+            names.extend(o["metadata"]["name"].as_str().map(str::to_string));
+        }
+        names.extend(o["metadata"]["namespace"].as_str().map(str::to_string));
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// A SecantusDB per Mongo port of `scenario` (none with `Backends::None`).
+fn start_mongos(scenario: &Scenario, backends: Backends) -> Vec<(String, u16, Mongo)> {
+    if backends == Backends::None {
+        return Vec::new();
+    }
+    let mut mongos = Vec::new();
+    for p in &scenario.ports {
+        if let PortAnswer::Mongo(data) = &p.answer {
+            let m = Mongo::start(data).unwrap_or_else(|e| panic!("SecantusDB for {}: {e}", p.pod));
+            mongos.push((p.pod.clone(), p.port, m));
+        }
+    }
+    mongos
+}
+
+enum Served {
+    Sandbox(Sandbox),
+    Real { seeded: Box<Seeded>, kubelet: Kubelet },
+}
+
+/// One scenario served on one tier; everything stops when it is dropped.
 pub struct Ctx {
     pub tier: Tier,
-    pub seeded: Seeded,
+    namespaces: BTreeMap<String, String>,
     home: tempfile::TempDir,
     mongos: Vec<(String, u16, Mongo)>,
-    kubelet: Kubelet,
+    served: Served,
 }
 
 impl Ctx {
-    /// The real name of scenario namespace `name` (`panda` -> `panda-t3`).
+    /// The real name of scenario namespace `name` (real tier: `panda` -> `panda-t3`).
     pub fn ns(&self, name: &str) -> String {
-        self.seeded.ns(name)
+        self.namespaces.get(name).cloned().unwrap_or_else(|| panic!("the scenario has no namespace {name:?}"))
     }
 
-    /// A kubeconfig for `user` whose context (`real-<user>`) defaults to the scenario's
-    /// namespace.
+    /// A kubeconfig for `user` whose context defaults to the scenario's namespace
+    /// (`real-<user>`; on the sandbox, which has one user, `sandbox-<scenario>`).
     pub fn kubeconfig(&self, user: User) -> PathBuf {
         self.home.path().join(format!("kubeconfig-{}", user.name()))
     }
@@ -125,16 +182,49 @@ impl Ctx {
         self.home.path()
     }
 
+    /// The seeding on the real tier (renamed namespaces, new uids, the Node).
+    pub fn seeded(&self) -> Option<&Seeded> {
+        match &self.served {
+            Served::Real { seeded, .. } => Some(seeded),
+            Served::Sandbox(_) => None,
+        }
+    }
+
+    /// The sandbox on the sandbox tier.
+    pub fn sandbox(&self) -> Option<&Sandbox> {
+        match &self.served {
+            Served::Sandbox(s) => Some(s),
+            Served::Real { .. } => None,
+        }
+    }
+
+    /// What reached the pods' side: the kubelet stand-in's requests (real tier, via the
+    /// apiserver) or every sandbox request.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        match &self.served {
+            Served::Sandbox(s) => s.requests(),
+            Served::Real { kubelet, .. } => kubelet.requests(),
+        }
+    }
+
+    /// What to add to an assertion message: the stand-in's requests and, on the real tier,
+    /// the tails of the etcd, kube-apiserver and SecantusDB logs.
+    pub fn diagnostics(&self) -> String {
+        let mut text = format!("{} tier; requests: {:#?}\n", self.tier.name(), self.requests());
+        if let Some(c) = Cluster::started().filter(|_| self.tier == Tier::Real) {
+            text.push_str(&c.log_tails(15));
+        }
+        for (pod, port, m) in &self.mongos {
+            text.push_str(&format!("\n{pod}:{port} {}", m.log_tail(10)));
+        }
+        text
+    }
+
     /// The SecantusDB serving scenario pod `pod` (`namespace/name`, scenario names) on `port`.
     pub fn mongo(&self, pod: &str, port: u16) -> Option<&Mongo> {
         let (ns, name) = pod.split_once('/')?;
         let real = format!("{}/{name}", self.ns(ns));
         self.mongos.iter().find(|(p, q, _)| *p == real && *q == port).map(|(_, _, m)| m)
-    }
-
-    /// What the kubelet stand-in received (log and port-forward requests, via the apiserver).
-    pub fn kubelet_requests(&self) -> Vec<RecordedRequest> {
-        self.kubelet.routes.requests()
     }
 
     /// Runs the plugin as the reader.
