@@ -284,6 +284,11 @@ fn check_cluster_completion(kubeconfig: &Path, panda: &str, staging: &str, newes
     ensure(directive == ":4", || format!("directive {directive}"))?;
     assert_quiet(&out);
 
+    // without -n: the context's namespace (the scenario's)
+    let (out, _) = plugin.kubectl_complete(Some(kubeconfig), &[""]);
+    let (candidates, _) = parse(&out);
+    ensure(values(&candidates).contains(&"19-7"), || format!("job ids in the context's namespace: {candidates:?}"))?;
+
     // the helper alone, as kubectl runs it: how long a cluster-backed answer takes
     for words in [&["-n", ""][..], &["-n", panda, ""]] {
         let started = Instant::now();
