@@ -9,7 +9,7 @@
 //! - `env`, `procs`: where the binaries are; children that die with the test process.
 
 // Every test binary compiles this whole tree but uses a different part of it.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 pub mod audit;
 pub mod cluster;
