@@ -255,7 +255,7 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
     };
     // MongoDB needs only its Service and credentials: it runs beside discovery too; the
     // pods' times are compared with its records by the rules afterwards.
-    let mongo_fut = async {
+    let mongo_branch = async {
         if !ctx.settings.mongo.enabled {
             let skipped = Collected::Skipped { reason: "--no-mongo".into() };
             let status = status_of("mongo", &skipped, Duration::ZERO);
@@ -272,7 +272,7 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
         (backend, backend_status, backend_logs),
         (consumer, consumer_status, consumer_logs),
         (mongo, mongo_status),
-    ) = tokio::join!(events_fut, discovery_branch, backend_branch, consumer_branch, mongo_fut);
+    ) = tokio::join!(events_fut, discovery_branch, backend_branch, consumer_branch, mongo_branch);
     let (logs, logs_status) = combine_logs([job_logs, backend_logs, consumer_logs], logs_started.elapsed());
 
     let events = match (&discovery, events_raw) {
