@@ -6,7 +6,6 @@
 //! fallback. Cases build their scenario from `scenarios/backend-19-7.yaml` (or the
 //! incident's) by changing the backend's script, its endpoints or what is forbidden.
 
-#[allow(unused_imports)]
 mod support;
 
 use std::process::{ExitCode, Output};

@@ -100,6 +100,24 @@ fn the_table_matches_the_command_line() {
     }
 }
 
+/// Flags that are not settings of a profile: they say where the cluster and the config
+/// are, or how chatty the tool is.
+const NOT_IN_PROFILES: [&str; 8] =
+    ["namespace", "context", "kubeconfig", "verbose", "config", "profile", "help", "version"];
+
+#[test]
+fn every_trace_flag_is_a_setting_or_explicitly_not() {
+    use clap::CommandFactory;
+    let cmd = crate::cli::Cli::command();
+    let orphans: Vec<String> = cmd
+        .get_arguments()
+        .filter_map(|a| a.get_long())
+        .filter(|l| !NOT_IN_PROFILES.contains(l) && !layers::FLAGS.contains(&format!("--{l}").as_str()))
+        .map(str::to_string)
+        .collect();
+    assert!(orphans.is_empty(), "add these flags to the settings table in layers.rs: {orphans:?}");
+}
+
 #[test]
 fn each_layer_overrides_the_next() {
     let cfg = Some(PANDA);
