@@ -24,6 +24,9 @@ pub struct Report {
     pub job_id: String,
     pub namespace: String,
     pub context: Option<String>,
+    /// The config profile applied, and why (absent when none did).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<crate::config::ProfileChoice>,
     /// When the trace started.
     pub started_at: jiff::Timestamp,
     pub verdict: Verdict,
