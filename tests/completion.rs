@@ -272,7 +272,7 @@ fn check_cluster_completion(kubeconfig: &Path, panda: &str, staging: &str, newes
     let (out, _) = plugin.kubectl_complete(Some(kubeconfig), &["-n", panda, ""]);
     let (candidates, directive) = parse(&out);
     let ids: Vec<&str> =
-        values(&candidates).into_iter().filter(|v| !["demo", "completion", "help"].contains(v)).collect();
+        values(&candidates).into_iter().filter(|v| !["demo", "completion", "config", "help"].contains(v)).collect();
     let mut sorted = ids.clone();
     sorted.sort();
     ensure(sorted == ["119-7", "19-7", "19-70", "20-1"], || format!("job ids in {panda}: {candidates:?}"))?;
@@ -295,7 +295,7 @@ fn check_cluster_completion(kubeconfig: &Path, panda: &str, staging: &str, newes
     // an empty namespace has no ids (only the subcommands)
     let (out, _) = plugin.kubectl_complete(Some(kubeconfig), &["-n", staging, ""]);
     let (candidates, _) = parse(&out);
-    ensure(values(&candidates).iter().all(|v| ["demo", "completion", "help"].contains(v)), || {
+    ensure(values(&candidates).iter().all(|v| ["demo", "completion", "config", "help"].contains(v)), || {
         format!("ids in {staging}: {candidates:?}")
     })?;
     Ok(())
