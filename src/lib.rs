@@ -17,9 +17,8 @@ pub mod render;
 pub mod report;
 pub mod sandbox;
 pub mod settings;
+pub mod text;
 pub mod timeline;
-
-use std::sync::Arc;
 
 use thiserror::Error;
 
@@ -51,7 +50,7 @@ pub async fn trace(settings: Settings) -> Result<Report, RunError> {
 pub async fn trace_with(cluster: Cluster, settings: Settings, deadline: tokio::time::Instant) -> Report {
     let started = tokio::time::Instant::now();
     let profile = settings.profile.clone();
-    let ctx = TraceContext { cluster, settings: Arc::new(settings), deadline };
+    let ctx = TraceContext::new(cluster, settings, deadline);
     let evidence = evidence::collect(&ctx).await;
     let findings = diagnosis::diagnose(&evidence);
     let verdict = diagnosis::verdict(&evidence, &findings);

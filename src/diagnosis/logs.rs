@@ -35,7 +35,7 @@ pub fn message_of(line: &str, max: usize) -> String {
         })
         .map(|(_, r)| r)
         .unwrap_or(text);
-    cut(text, max)
+    crate::text::excerpt(text, max)
 }
 
 /// `backend-log-errors`: the backend logged errors that name the id.
@@ -54,14 +54,6 @@ pub fn check_backend_log_errors(ev: &Evidence) -> Option<Finding> {
         .evidence(lines.iter().take(10).cloned())
         .next([format!("kubectl -n {} logs {pod} --timestamps | grep -w -- {}", ev.namespace, ev.job_id)]),
     )
-}
-
-fn cut(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        format!("{}...", s.chars().take(max).collect::<String>())
-    }
 }
 
 #[cfg(test)]

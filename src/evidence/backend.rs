@@ -136,22 +136,13 @@ pub fn error_message(body: &Value) -> Option<String> {
     })
 }
 
-fn cut_chars(s: &str, n: usize) -> String {
-    let s = one_line(s);
-    if s.chars().count() > n {
-        format!("{}...", s.chars().take(n).collect::<String>())
-    } else {
-        s
-    }
-}
-
 /// The one-line outcome of an answer: `404 Invalid job_id`, `200`, `502 non-JSON text/html: <html>...`.
 pub fn answer_outcome(a: &Answer) -> String {
     let (body, is_json) = parse_body(&a.body, a.content_type.as_deref(), a.truncated);
     match (body, is_json) {
         (None, _) => format!("{} (empty body)", a.status),
         (Some(v), true) => match error_message(&v) {
-            Some(m) => format!("{} {}", a.status, cut_chars(&m, OUTCOME_CHARS)),
+            Some(m) => format!("{} {}", a.status, crate::text::excerpt(&m, OUTCOME_CHARS)),
             None => a.status.to_string(),
         },
         (Some(v), false) => format!(
@@ -159,7 +150,7 @@ pub fn answer_outcome(a: &Answer) -> String {
             a.status,
             a.content_type.as_deref().map(|c| format!(" {c}")).unwrap_or_default(),
             if a.truncated { " (cut at 1 MiB)" } else { "" },
-            cut_chars(v.as_str().unwrap_or_default(), OUTCOME_CHARS)
+            crate::text::excerpt(v.as_str().unwrap_or_default(), OUTCOME_CHARS)
         ),
     }
 }
@@ -169,7 +160,7 @@ pub fn answer_outcome(a: &Answer) -> String {
 pub fn progress_line(request: &str, last: &str, tries: u32, elapsed: Duration, left: Duration) -> String {
     format!(
         "waiting for the backend: {request} -> {} (attempt {tries}, {:.1}s, {:.0}s left)",
-        cut_chars(last, OUTCOME_CHARS),
+        crate::text::excerpt(last, OUTCOME_CHARS),
         elapsed.as_secs_f64(),
         left.as_secs_f64()
     )
@@ -408,6 +399,7 @@ impl Prober<'_> {
         self.facts.pod = Some(r.pod.clone());
         self.facts.service_port = Some(r.service_port);
         self.facts.choice = r.choice.clone();
+        self.facts.endpoints_from = Some(r.endpoints_from);
         match self.via {
             Via::Proxy => self.facts.port = Some(r.service_port),
             _ => {

@@ -125,10 +125,7 @@ pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
-/// Collapses whitespace and newlines so a message fits one line.
-pub fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
+pub use crate::text::one_line;
 
 /// What every source gets: the client, the settings and the run's deadline.
 #[derive(Clone)]
@@ -137,9 +134,22 @@ pub struct TraceContext {
     pub settings: Arc<Settings>,
     /// The whole run must be done by then (`--timeout`).
     pub deadline: Instant,
+    /// Log reads in flight across every group of logs (`--log-concurrency`).
+    pub log_permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl TraceContext {
+    /// A context for a run with these settings, ending by `deadline`.
+    pub fn new(cluster: Cluster, settings: Settings, deadline: Instant) -> Self {
+        let permits = settings.logs.as_ref().map_or(1, |l| l.concurrency.max(1));
+        Self {
+            cluster,
+            settings: Arc::new(settings),
+            deadline,
+            log_permits: Arc::new(tokio::sync::Semaphore::new(permits)),
+        }
+    }
+
     pub fn namespace(&self) -> &str {
         &self.cluster.namespace
     }
@@ -356,11 +366,6 @@ fn mongo_status(outcome: &Collected<MongoFacts>, mut status: SourceStatus) -> So
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn one_line_collapses() {
-        assert_eq!(one_line("a\n  b\tc "), "a b c");
-    }
 
     #[tokio::test]
     async fn a_slow_source_times_out_as_unavailable() {
