@@ -485,7 +485,7 @@ fn namespace_does_not_exist() -> Result<(), Failed> {
     let ctx = real(&planted(), Backends::None);
     let r =
         run_cmd(as_user(&ctx, User::Reader), &["19-7", "-n", "no-such-namespace-x1", "-o", "json", "--timeout", "10s"]);
-    r.check(&[1], &["no-such-namespace-x1"])
+    r.check(&[1], &["namespace no-such-namespace-x1 does not exist"])
 }
 
 fn kubeconfig_missing() -> Result<(), Failed> {

@@ -36,6 +36,15 @@ pub fn check_no_pods_found(ev: &Evidence) -> Option<Finding> {
             ev.job_id
         ),
     );
+    if d.namespace_missing {
+        f.title = format!("Namespace {} does not exist", ev.namespace);
+        f.detail = format!(
+            "There is no namespace {} in this cluster{}, so nothing of job {} is there: check -n.",
+            ev.namespace,
+            ev.context.as_deref().map(|c| format!(" (context {c})")).unwrap_or_default(),
+            ev.job_id
+        );
+    }
     if d.elsewhere.is_empty() {
         f = f.next([
             format!("kubectl get pods,jobs -A --show-labels | grep -w -- {}", ev.job_id),
@@ -323,6 +332,13 @@ mod tests {
         assert!(f.detail.contains("staging"));
         assert!(f.next_steps.iter().any(|s| s == "kubectl jobtrace 19-7 -n staging"));
         assert!(check_no_pods_found(&with_pods(vec![running_pod("a-19-7")])).is_none());
+    }
+
+    #[test]
+    fn a_missing_namespace_is_named_as_the_cause() {
+        let f = check_no_pods_found(&evidence(Discovery { namespace_missing: true, ..Default::default() })).unwrap();
+        assert_eq!(f.title, "Namespace panda does not exist");
+        assert!(f.detail.contains("check -n"), "{}", f.detail);
     }
 
     #[test]

@@ -35,6 +35,9 @@ pub struct Discovery {
     pub jobs: Vec<JobFacts>,
     pub labels: Vec<LabelCheck>,
     pub elsewhere: Vec<ElsewhereHit>,
+    /// Nothing matched and the namespace itself does not exist (a 404 on it; a typo in
+    /// `-n`). False when it exists or could not be read.
+    pub namespace_missing: bool,
 }
 
 impl Discovery {
@@ -312,10 +315,14 @@ pub async fn discover(ctx: &TraceContext) -> (Collected<Discovery>, Vec<SourceSt
         (Collected::Collected(pods), jobs) => {
             let jobs = jobs.get().cloned().unwrap_or_default();
             let labels = pods::label_checks(&pods, &m);
-            let mut d = Discovery { pods, jobs, labels, elsewhere: Vec::new() };
+            let mut d = Discovery { pods, jobs, labels, ..Default::default() };
             if d.pods.is_empty() && d.jobs.is_empty() {
-                let (hits, status) = run_source("elsewhere", ctx.deadline, elsewhere(ctx, &m)).await;
+                let ((hits, status), missing) = tokio::join!(
+                    run_source("elsewhere", ctx.deadline, elsewhere(ctx, &m)),
+                    tokio::time::timeout_at(ctx.deadline, namespace_missing(ctx)),
+                );
                 d.elsewhere = hits.get().cloned().unwrap_or_default();
+                d.namespace_missing = missing.unwrap_or(false);
                 sources.push(status);
             }
             Collected::Collected(d)
@@ -324,6 +331,13 @@ pub async fn discover(ctx: &TraceContext) -> (Collected<Discovery>, Vec<SourceSt
         (Collected::Skipped { reason }, _) => Collected::Skipped { reason },
     };
     (discovery, sources)
+}
+
+/// True when the traced namespace answers 404 (any other outcome, a 403 included, says
+/// nothing: false).
+async fn namespace_missing(ctx: &TraceContext) -> bool {
+    let api: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(ctx.cluster.client.clone());
+    matches!(api.get_metadata(ctx.namespace()).await, Err(kube::Error::Api(s)) if s.code == 404)
 }
 
 /// Looks for the id in every namespace the user may list: label matches and name tokens
