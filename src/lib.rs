@@ -48,7 +48,7 @@ pub async fn trace(settings: Settings) -> Result<Report, RunError> {
 /// Traces with a ready client: collect, diagnose, assemble the report.
 pub async fn trace_with(cluster: Cluster, settings: Settings, deadline: tokio::time::Instant) -> Report {
     let started = tokio::time::Instant::now();
-    let ctx = TraceContext { cluster, settings: Arc::new(settings), deadline };
+    let ctx = TraceContext { cluster, settings: Arc::new(settings), deadline, lookups: Default::default() };
     let evidence = evidence::collect(&ctx).await;
     let findings = diagnosis::diagnose(&evidence);
     let verdict = diagnosis::verdict(&evidence, &findings);

@@ -69,7 +69,7 @@ impl<T> Collected<T> {
 }
 
 /// Why a source failed. Messages are one line and carry no credentials.
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, Error)]
 pub enum SourceError {
     #[error("forbidden: {message}")]
     Forbidden { message: String },
@@ -137,6 +137,8 @@ pub struct TraceContext {
     pub settings: Arc<Settings>,
     /// The whole run must be done by then (`--timeout`).
     pub deadline: Instant,
+    /// Services and Service pods, each read once and shared by the sources.
+    pub lookups: Arc<services::Lookups>,
 }
 
 impl TraceContext {

@@ -120,38 +120,35 @@ pub async fn collect(ctx: &TraceContext) -> Result<MongoFacts, SourceError> {
 
     // Service -> ready pod -> in-process port-forward (unless the URI is reachable as is).
     let mut forward: Option<LocalForward> = None;
-    let mut pod: Option<(String, u16)> = None;
-    if !s.direct {
+    let uri_login = uri_options.as_ref().and_then(|o| o.credential.as_ref()).is_some_and(|c| c.username.is_some());
+    let creds: Credentials = if s.direct {
+        mongo_credentials::resolve(ctx, uri_login, s.secret.as_ref(), None).await
+    } else {
         let spec = ServiceSpec { explicit: s.service.clone(), detector: detector() };
-        let resolved = match services::resolve(ctx, &spec).await {
-            Ok(r) => r,
-            Err(e @ (ResolveError::NotFound { .. } | ResolveError::NoSuchService { .. })) => {
-                return fail(facts, MongoStatus::NotFound, e.to_string());
-            }
-            Err(ResolveError::Source(e)) => return Err(e),
-            Err(e) => return fail(facts, MongoStatus::Unreachable, e.to_string()),
-        };
+        let (resolved, pod) =
+            match services::resolve_with(&ctx.cluster.client, ctx.namespace(), &spec, &ctx.lookups).await {
+                Ok(r) => r,
+                Err(e @ (ResolveError::NotFound { .. } | ResolveError::NoSuchService { .. })) => {
+                    return fail(facts, MongoStatus::NotFound, e.to_string());
+                }
+                Err(ResolveError::Source(e)) => return Err(e),
+                Err(e) => return fail(facts, MongoStatus::Unreachable, e.to_string()),
+            };
         facts.service = Some(format!("{}:{}", resolved.service, resolved.service_port));
         facts.pod = Some(format!("{}:{}", resolved.pod, resolved.pod_port));
         facts.choice = resolved.choice.clone();
-        match portforward::forward(&ctx.cluster.client, &resolved.namespace, &resolved.pod, resolved.pod_port, limit)
-            .await
-        {
+        // The forward and the credentials both need only the pod: they are set up at once.
+        // Credentials: the URI's, else --mongo-secret, else the pod's env, else none.
+        let (forwarded, creds) = tokio::join!(
+            portforward::forward(&ctx.cluster.client, &resolved.namespace, &resolved.pod, resolved.pod_port, limit),
+            mongo_credentials::resolve(ctx, uri_login, s.secret.as_ref(), pod.as_ref().map(|p| (p, resolved.pod_port)))
+        );
+        match forwarded {
             Ok(f) => forward = Some(f),
             Err(e) => return fail(facts, MongoStatus::Unreachable, e.to_string()),
         }
-        pod = Some((resolved.pod.clone(), resolved.pod_port));
-    }
-
-    // Credentials: the URI's, else --mongo-secret, else the pod's env, else none.
-    let uri_login = uri_options.as_ref().and_then(|o| o.credential.as_ref()).is_some_and(|c| c.username.is_some());
-    let creds: Credentials = mongo_credentials::resolve(
-        ctx,
-        uri_login,
-        s.secret.as_ref(),
-        pod.as_ref().map(|(p, port)| (p.as_str(), *port)),
-    )
-    .await;
+        creds
+    };
     facts.credentials = creds.label.clone();
     facts.credentials_problem = creds.problem.clone();
     let mut options = match (uri_options, &creds.secret_uri) {
