@@ -16,6 +16,7 @@
 //! times are compared with the records by the rules, after discovery (which runs at the
 //! same time as this source).
 
+use std::collections::BTreeMap;
 use std::future::IntoFuture;
 use std::time::Duration;
 
@@ -187,8 +188,8 @@ pub async fn collect(ctx: &TraceContext) -> Result<MongoFacts, SourceError> {
     };
 
     let outcome = async {
-        let (databases, from) = choose_databases(&client, s, uri_db.as_deref(), limit).await?;
-        let collections = search(&client, s, &databases, ctx.job_id(), limit).await?;
+        let (databases, from, listed) = choose_databases_listed(&client, s, uri_db.as_deref(), limit).await?;
+        let collections = search_listed(&client, s, &databases, &listed, ctx.job_id(), limit).await?;
         Ok::<_, DriverFailure>((databases, from, collections))
     }
     .await;
@@ -470,22 +471,39 @@ pub async fn choose_databases(
     uri_db: Option<&str>,
     limit: Duration,
 ) -> Result<(Vec<String>, &'static str), DriverFailure> {
+    let (chosen, from, _) = choose_databases_listed(client, settings, uri_db, limit).await?;
+    Ok((chosen, from))
+}
+
+/// The collections of the databases already listed, so that the search does not list them again.
+pub type Listed = BTreeMap<String, Vec<String>>;
+
+/// [`choose_databases`], with the collections it listed on the way, which the search
+/// then does not list a second time.
+pub async fn choose_databases_listed(
+    client: &Client,
+    settings: &MongoSettings,
+    uri_db: Option<&str>,
+    limit: Duration,
+) -> Result<(Vec<String>, &'static str, Listed), DriverFailure> {
     if let Some(db) = &settings.database {
-        return Ok((vec![db.clone()], "flag"));
+        return Ok((vec![db.clone()], "flag", Listed::new()));
     }
     if let Some(db) = uri_db.filter(|d| !d.is_empty()) {
-        return Ok((vec![db.to_string()], "uri"));
+        return Ok((vec![db.to_string()], "uri", Listed::new()));
     }
     let names = timed("listDatabases", limit, client.list_database_names().into_future()).await?;
-    let mut chosen = Vec::new();
-    for db in names.into_iter().filter(|n| !SYSTEM_DATABASES.contains(&n.as_str())) {
+    let names: Vec<String> = names.into_iter().filter(|n| !SYSTEM_DATABASES.contains(&n.as_str())).collect();
+    // One database after the other, on the driver's one connection (see `search_listed`).
+    let mut listed = Listed::new();
+    for db in names {
         let collections =
             timed("listCollections", limit, client.database(&db).list_collection_names().into_future()).await?;
-        if collections.iter().any(|c| settings.collections.contains(c)) {
-            chosen.push(db);
-        }
+        listed.insert(db, collections);
     }
-    Ok((chosen, "discovered"))
+    let chosen =
+        listed.iter().filter(|(_, cs)| cs.iter().any(|c| settings.collections.contains(c))).map(|(db, _)| db.clone());
+    Ok((chosen.collect(), "discovered", listed))
 }
 
 /// Looks the id up in every configured collection of every database, concurrently.
@@ -496,11 +514,31 @@ pub async fn search(
     id: &JobId,
     limit: Duration,
 ) -> Result<Vec<MongoCollectionFacts>, DriverFailure> {
+    search_listed(client, settings, databases, &Listed::new(), id, limit).await
+}
+
+/// [`search`], listing only the databases whose collections are not in `listed`.
+pub async fn search_listed(
+    client: &Client,
+    settings: &MongoSettings,
+    databases: &[String],
+    listed: &Listed,
+    id: &JobId,
+    limit: Duration,
+) -> Result<Vec<MongoCollectionFacts>, DriverFailure> {
     let mut lookups = Vec::new();
     for db in databases {
         lookups.push(async move {
-            let database = client.database(db);
-            let existing = timed("listCollections", limit, database.list_collection_names().into_future()).await?;
+            let existing = match listed.get(db) {
+                Some(cs) => cs.clone(),
+                None => {
+                    let database = client.database(db);
+                    timed("listCollections", limit, database.list_collection_names().into_future()).await?
+                }
+            };
+            // One after the other: the driver would open a connection per concurrent
+            // lookup, and through a port-forward a new connection costs more round trips
+            // (a new forward, a handshake) than waiting for the one already open.
             let mut out = Vec::new();
             for coll in &settings.collections {
                 if !existing.contains(coll) {
