@@ -382,7 +382,8 @@ mod tests {
         let a = answer(&words(&["completion", ""])).await;
         assert_eq!(values_of(&a), ["bash", "zsh", "fish", "powershell"]);
         let a = answer(&words(&["demo", "--scenario", ""])).await;
-        assert_eq!(values_of(&a), ["incident-19-7"]);
+        let builtin: Vec<&str> = crate::sandbox::scenario::BUILTIN.iter().map(|(n, _)| *n).collect();
+        assert_eq!(values_of(&a), builtin);
         let a = answer(&words(&["--kubeconfig", ""])).await;
         assert_eq!(a.directive, Directive::DEFAULT);
         let a = answer(&words(&["completion", "--install", ""])).await;

@@ -15,6 +15,7 @@ pub mod render;
 pub mod report;
 pub mod sandbox;
 pub mod settings;
+pub mod text;
 pub mod timeline;
 
 use std::sync::Arc;

@@ -24,7 +24,7 @@ fn main() {
     let code = match run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("kubectl-jobtrace: error: {}", one_line(&format!("{err:#}")));
+            eprintln!("kubectl-jobtrace: error: {}", jobtrace::text::one_line(&format!("{err:#}")));
             ExitCode::CouldNotRun
         }
     };
@@ -86,8 +86,4 @@ fn init_tracing(verbose: u8) {
     let filter = tracing_subscriber::EnvFilter::try_new(format!("kubectl_jobtrace={level},jobtrace={level}"))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(io::stderr).with_target(false).init();
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }

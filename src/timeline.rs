@@ -79,6 +79,23 @@ pub fn build(ev: &Evidence) -> Vec<TimelineEntry> {
             }
         }
     }
+    if let Some(m) = ev.mongo.get() {
+        for c in &m.collections {
+            let what = match c.result {
+                crate::report::LookupResult::Found => {
+                    format!("{}.{} record of the job written", c.database, c.collection)
+                }
+                crate::report::LookupResult::FoundInAnotherFormat => format!(
+                    "{}.{} record written as {}",
+                    c.database,
+                    c.collection,
+                    c.other_formats.iter().map(|o| format!("{}={:?}", o.field, o.value)).collect::<Vec<_>>().join(", ")
+                ),
+                _ => continue,
+            };
+            push(c.written_at, "mongo", what);
+        }
+    }
     raw.sort_by_key(|r| r.0);
     if raw.len() > MAX_ENTRIES {
         raw.drain(..raw.len() - MAX_ENTRIES);
@@ -158,5 +175,29 @@ mod tests {
                 ("backend", 42_000, "GET /metadata/19-7 -> 200"),
             ]
         );
+    }
+
+    #[test]
+    fn mongo_records_are_dated() {
+        use crate::report::{LookupResult, MongoCollectionFacts, MongoFacts};
+        let mut ev = evidence(Discovery::default());
+        let written = "2025-11-13T10:00:05Z".parse().unwrap();
+        ev.mongo = Collected::Collected(MongoFacts {
+            collections: vec![
+                MongoCollectionFacts {
+                    database: "panda".into(),
+                    collection: "jobs".into(),
+                    result: LookupResult::Found,
+                    written_at: Some(written),
+                    ..Default::default()
+                },
+                MongoCollectionFacts { collection: "consumers".into(), ..Default::default() },
+            ],
+            ..Default::default()
+        });
+        let t = build(&ev);
+        assert_eq!(t.len(), 1);
+        assert_eq!((t[0].source.as_str(), t[0].at), ("mongo", written));
+        assert!(t[0].text.contains("panda.jobs"));
     }
 }

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use jobtrace::sandbox::scenario::{PortAnswer, Scenario};
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::{json, Value};
+use support::suite::{self, ensure};
 use support::{audit, env, seed, show, Backends, Cluster, Ctx, Tier, User};
 
 type Case = fn() -> Result<(), Failed>;
@@ -35,22 +36,19 @@ fn main() -> ExitCode {
         ("tier::the_plugin_traces_the_incident_on_every_tier", the_plugin_traces_the_incident_on_every_tier),
         ("kubelet::kubectl_logs_through_the_apiserver", kubectl_logs_through_the_apiserver),
         ("kubelet::port_forward_to_backend_and_mongo", port_forward_to_backend_and_mongo),
+        ("kubelet::kubectl_port_forward_to_backend", kubectl_port_forward_to_backend),
         ("mongo::secantusdb_serves_seeded_documents", secantusdb_serves_seeded_documents),
         ("mongo::secantusdb_with_auth", secantusdb_with_auth),
     ];
-    let trial = |(name, f): &(&str, Case), ignore: bool| Trial::test(*name, *f).with_ignored_flag(ignore);
-    let mut trials: Vec<Trial> = pure.iter().map(|c| trial(c, false)).collect();
-    trials.extend(real.iter().map(|c| trial(c, skip.is_some())));
-    // Ignored until the kubelet stand-in speaks SPDY/3.1 (see the case's comment); run it
-    // with `-- --include-ignored kubectl_port_forward`.
-    trials.push(trial(&("kubelet::kubectl_port_forward_to_backend", kubectl_port_forward_to_backend), true));
+    let mut trials: Vec<Trial> = pure.iter().map(|(name, f)| Trial::test(*name, *f)).collect();
+    trials.extend(real.iter().map(|&(name, f)| Trial::test(name, with_log_tails(f)).with_ignored_flag(skip.is_some())));
     if let Some(reason) = &skip {
         eprintln!("real tier skipped: {reason}");
     }
     let cases = libtest_mimic::run(&args, trials);
 
     // After every case: the audit check, on the log of everything the cases did.
-    let last = vec![Trial::test("audit::read_only_users_never_mutated_the_cluster", audit_after_all_cases)
+    let last = vec![Trial::test("audit::read_only_users_never_mutated_the_cluster", suite::audit_after_all_cases)
         .with_ignored_flag(skip.is_some())];
     let audit = libtest_mimic::run(&args, last);
     if let Some(c) = Cluster::started() {
@@ -61,6 +59,22 @@ fn main() -> ExitCode {
         ExitCode::from(101)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Runs a real-tier case; a failure (or panic) message ends with the tails of the
+/// etcd and kube-apiserver logs.
+fn with_log_tails(case: Case) -> impl FnOnce() -> Result<(), Failed> + Send + 'static {
+    move || {
+        let result = std::panic::catch_unwind(case).unwrap_or_else(|panic| {
+            let msg =
+                panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()));
+            Err(format!("panicked: {}", msg.unwrap_or_default()).into())
+        });
+        result.map_err(|e| match Cluster::started() {
+            Some(c) => format!("{}\n{}", e.message().unwrap_or("failed"), c.log_tails(15)).into(),
+            None => e,
+        })
     }
 }
 
@@ -87,14 +101,6 @@ fn incident_with_event_and_secret() -> Scenario {
         "type": "Opaque", "stringData": {"username": "tracer", "password": "s3cret"},
     }));
     s
-}
-
-fn ensure(cond: bool, msg: impl FnOnce() -> String) -> Result<(), Failed> {
-    if cond {
-        Ok(())
-    } else {
-        Err(msg().into())
-    }
 }
 
 fn stdout(o: &std::process::Output) -> String {
@@ -401,11 +407,9 @@ fn port_forward_to_backend_and_mongo() -> Result<(), Failed> {
     })
 }
 
-/// kubectl (1.32) port-forwards with SPDY/3.1: first tunnelled in a websocket
-/// (`SPDY/3.1+portforward.k8s.io`, ports in stream headers, no `port` query), then, on
-/// refusal, a `POST` upgrade to `SPDY/3.1`. The 1.20 apiserver passes both through to the
-/// kubelet, and `jobtrace::sandbox::kubelet` speaks only `v4.channel.k8s.io` (what kube-rs
-/// uses), so today this fails with `query parameter "port" is required`.
+/// kubectl (1.32) port-forwards with SPDY/3.1: first tunnelled in a websocket (refused by
+/// the stand-in), then a `POST` upgraded to `SPDY/3.1`, which the 1.20 apiserver passes
+/// through to the stand-in's SPDY front (`support::spdy`).
 fn kubectl_port_forward_to_backend() -> Result<(), Failed> {
     use std::io::BufRead;
     let ctx = Tier::Real.setup(&incident(), Backends::None);
@@ -509,19 +513,4 @@ fn secantusdb_with_auth() -> Result<(), Failed> {
         check(denied.is_err(), || format!("read without credentials succeeded: {denied:?}"))
     });
     result.map_err(|e| Failed::from(format!("{e}\n{}", m.log_tail(20))))
-}
-
-// --- after every case ----------------------------------------------------------------------
-
-fn audit_after_all_cases() -> Result<(), Failed> {
-    let Some(cluster) = Cluster::started() else {
-        eprintln!("audit: no real-tier case ran");
-        return Ok(());
-    };
-    let (seen, bad) = audit::check_file(&cluster.audit_log, &audit::READ_ONLY_USERS)?;
-    ensure(bad.is_empty(), || {
-        format!("read-only users changed the cluster ({} requests):\n{}", bad.len(), bad.join("\n"))
-    })?;
-    eprintln!("audit: {seen} events by {:?}, none mutating", audit::READ_ONLY_USERS);
-    Ok(())
 }

@@ -34,4 +34,5 @@ else
   fi
 fi
 
-exec cargo test --all-targets "$@"
+# --no-fail-fast: every test binary runs and reports, even after one fails
+exec cargo test --all-targets --no-fail-fast "$@"

@@ -30,6 +30,8 @@ fn main() -> ExitCode {
         ("incident::restricted_user_marks_events_unavailable", restricted_user_marks_events_unavailable),
         ("output::no_ansi_when_piped_or_no_color", no_ansi_when_piped_or_no_color),
         ("healthy::exit_0", healthy_exit_0),
+        ("kubeconfig::several_paths_merged_like_kubectl", several_kubeconfig_paths_merged),
+        ("output::verbose_traces_go_to_stderr_only", verbose_traces_go_to_stderr_only),
         ("crashloop::finding_and_exit_1", crashloop_finding_and_exit_1),
         ("job_failed::finding_and_exit_1", job_failed_finding_and_exit_1),
         ("elsewhere::nothing_here_but_found_in_staging", nothing_here_but_found_in_staging),
@@ -293,4 +295,43 @@ fn nothing_here_but_found_in_staging(tier: Tier) -> Result<(), Failed> {
     ensure(!hits.iter().any(|h| h["namespace"] == ctx.ns("panda").as_str()), || show(&o))?;
     let steps = strs(&v["findings"][0]["nextSteps"]);
     ensure(steps.iter().any(|s| s.contains(&format!("-n {staging}"))), || show(&o))
+}
+
+fn several_kubeconfig_paths_merged(tier: Tier) -> Result<(), Failed> {
+    // Split the user's kubeconfig in two: clusters and users in one file, contexts and
+    // the current context in the other; KUBECONFIG=a:b merges them, as kubectl does.
+    let ctx = tier.setup(&scenario("incident-19-7"), Backends::None);
+    let full: Value = serde_yaml::from_slice(&std::fs::read(ctx.kubeconfig(User::Reader))?)?;
+    let mut a = full.clone();
+    let mut b = full.clone();
+    for k in ["contexts", "current-context"] {
+        a.as_object_mut().unwrap().remove(k);
+    }
+    for k in ["clusters", "users"] {
+        b.as_object_mut().unwrap().remove(k);
+    }
+    let dir = tempfile::tempdir()?;
+    let (pa, pb) = (dir.path().join("a"), dir.path().join("b"));
+    std::fs::write(&pa, serde_yaml::to_string(&a)?)?;
+    std::fs::write(&pb, serde_yaml::to_string(&b)?)?;
+    let mut cmd = ctx.command(support::tier::BIN, User::Reader);
+    cmd.env("KUBECONFIG", format!("{}:{}", pa.display(), pb.display())).args([
+        "19-7",
+        "-n",
+        &ctx.ns("panda"),
+        "-o",
+        "json",
+    ]);
+    let o = support::tier::output(cmd);
+    let v = json_of(&o)?;
+    ensure(code(&o) == Some(1) && v["pods"].as_array().map(Vec::len) == Some(2), || show(&o))?;
+    ensure(v["context"] == full["current-context"], || show(&o))
+}
+
+fn verbose_traces_go_to_stderr_only(tier: Tier) -> Result<(), Failed> {
+    let ctx = tier.setup(&scenario("incident-19-7"), Backends::None);
+    let (o, v) = trace_json(&ctx, &["-vv", "--no-backend", "--no-mongo"])?;
+    ensure(v["jobId"] == "19-7", || show(&o))?;
+    let err = String::from_utf8_lossy(&o.stderr);
+    ensure(err.contains("source done") && err.contains("pods"), || format!("no trace on stderr\n{}", show(&o)))
 }

@@ -43,11 +43,11 @@ impl Answer {
     /// are kept to one line each; a description is its first sentence-line only.
     pub fn write_to(&self, out: &mut impl Write) -> io::Result<()> {
         for c in &self.candidates {
-            let value = one_line(&c.value);
+            let value = crate::text::one_line(&c.value);
             if value.is_empty() {
                 continue;
             }
-            let description = one_line(c.description.lines().next().unwrap_or_default());
+            let description = crate::text::one_line(c.description.lines().next().unwrap_or_default());
             if description.is_empty() {
                 writeln!(out, "{value}")?;
             } else {
@@ -56,10 +56,6 @@ impl Answer {
         }
         writeln!(out, ":{}", self.directive.0)
     }
-}
-
-fn one_line(s: &str) -> String {
-    s.split(['\t', '\n', '\r']).map(str::trim).filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

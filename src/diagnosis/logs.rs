@@ -22,15 +22,12 @@ pub fn error_lines(ev: &Evidence, role: LogRole) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// `backend-log-errors`: the backend logged errors that name the id.
-pub fn check_backend_log_errors(ev: &Evidence) -> Option<Finding> {
-    let lines = error_lines(ev, LogRole::Backend);
-    let first = lines.first()?;
-    let pod = first.split('/').next().unwrap_or_default().to_string();
-    let text = first.split_once(": ").map(|(_, t)| t).unwrap_or(first);
+/// The message of an [`error_lines`] entry: without `pod/container:`, the timestamp and a
+/// leading level word (a title already says it is an error); cut at `max` characters.
+pub fn message_of(line: &str, max: usize) -> String {
+    let text = line.split_once(": ").map(|(_, t)| t).unwrap_or(line);
     let text =
         text.split_once(' ').filter(|(t, _)| t.parse::<jiff::Timestamp>().is_ok()).map(|(_, r)| r).unwrap_or(text);
-    // the title says it is an error: drop a leading level word
     let text = text
         .split_once(' ')
         .filter(|(w, _)| {
@@ -38,24 +35,25 @@ pub fn check_backend_log_errors(ev: &Evidence) -> Option<Finding> {
         })
         .map(|(_, r)| r)
         .unwrap_or(text);
+    crate::text::excerpt(text, max)
+}
+
+/// `backend-log-errors`: the backend logged errors that name the id.
+pub fn check_backend_log_errors(ev: &Evidence) -> Option<Finding> {
+    let lines = error_lines(ev, LogRole::Backend);
+    let first = lines.first()?;
+    let pod = first.split('/').next().unwrap_or_default().to_string();
+    let text = message_of(first, 120);
     Some(
         Finding::new(
             "backend-log-errors",
             Severity::Error,
-            format!("The backend logged an error for {}: {}", ev.job_id, cut(text, 120)),
+            format!("The backend logged an error for {}: {text}", ev.job_id),
             format!("{} error line(s) in the backend's logs name job {}.", lines.len(), ev.job_id),
         )
         .evidence(lines.iter().take(10).cloned())
         .next([format!("kubectl -n {} logs {pod} --timestamps | grep -w -- {}", ev.namespace, ev.job_id)]),
     )
-}
-
-fn cut(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        format!("{}...", s.chars().take(max).collect::<String>())
-    }
 }
 
 #[cfg(test)]
@@ -76,6 +74,16 @@ mod tests {
             truncated: false,
             error: None,
         }
+    }
+
+    #[test]
+    fn message_drops_place_time_and_level() {
+        assert_eq!(
+            message_of("backend-x/backend: 2025-11-13T09:59:59.801Z ERROR persist job 19-7 failed", 100),
+            "persist job 19-7 failed"
+        );
+        assert_eq!(message_of("p/c: [error] x y", 100), "x y");
+        assert_eq!(message_of("p/c: no level here", 5), "no le...");
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod logs;
 pub mod mongo;
 pub mod pods;
 pub mod sources;
+pub mod timing;
 
 use serde::{Deserialize, Serialize};
 
@@ -120,36 +121,43 @@ pub const RULES: &[Rule] = &[
     logs::check_backend_log_errors,
     consumer::check_consumer_service_down,
     consumer::check_consumer_service_not_found,
+    timing::check_backend_sync_delay,
     sources::check_source_unavailable,
 ];
 
 /// Finding ids from most to least fundamental: a finding ranks above those it can explain.
 pub const CAUSAL_ORDER: &[&str] = &[
+    // nothing to trace, or the job itself failed
     "no-pods-found",
     "job-failed",
-    // the records the backend and the consumer service look up (ranked above what the
-    // backend answers about them, e.g. `backend-invalid-job-id`)
-    "job-not-in-mongo",
-    "job-id-format-mismatch",
-    "consumer-record-missing",
+    // the job's pods cannot run
     "pod-image-pull-failed",
     "pod-oom-killed",
     "pod-crashlooping",
     "pod-failed",
     "pod-not-ready",
+    // the records the backend and the consumer service look up (ranked above what the
+    // backend answers about them, e.g. `backend-invalid-job-id`), and why they are missing
+    "job-not-in-mongo",
+    "job-id-format-mismatch",
     "backend-log-errors",
+    // the services around the job (a down consumer service explains a missing consumer record)
     "consumer-service-down",
     "backend-no-ready-endpoints",
     "backend-unreachable",
     "backend-error",
+    // symptoms the causes above explain
     "backend-invalid-job-id",
+    "backend-sync-delay",
+    "job-written-late",
+    "consumer-record-missing",
     "missing-expected-label",
-    "consumer-service-not-found",
+    // what could not be checked
     "mongo-unreachable",
     "mongo-auth-failed",
     "mongo-credentials-unreadable",
+    "consumer-service-not-found",
     "mongo-not-found",
-    "job-written-late",
     "backend-not-found",
     "source-unavailable",
 ];
@@ -265,6 +273,15 @@ mod tests {
         rank(&mut f);
         let ids: Vec<&str> = f.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, ["no-pods-found", "pod-crashlooping", "missing-expected-label", "source-unavailable"]);
+    }
+
+    #[test]
+    fn mongo_records_rank_below_failing_pods_and_above_the_backend() {
+        let pos = |id: &str| CAUSAL_ORDER.iter().position(|c| *c == id).unwrap();
+        assert!(pos("pod-crashlooping") < pos("consumer-record-missing"));
+        assert!(pos("job-not-in-mongo") < pos("backend-invalid-job-id"));
+        assert!(pos("job-not-in-mongo") < pos("missing-expected-label"));
+        assert!(pos("job-id-format-mismatch") < pos("backend-invalid-job-id"));
     }
 
     #[test]

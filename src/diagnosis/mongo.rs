@@ -7,6 +7,7 @@
 //! `consumer` holds consumer records; every other configured collection holds jobs.
 
 use super::{Finding, Severity};
+use crate::evidence::logs::LogRole;
 use crate::evidence::Evidence;
 use crate::report::{LookupResult, MongoCollectionFacts, MongoFacts, MongoStatus};
 
@@ -107,19 +108,23 @@ pub fn check_job_not_in_mongo(ev: &Evidence) -> Option<Finding> {
     if !consumers.is_empty() && !any(&consumers, LookupResult::Found) {
         evidence.push(format!("no consumer record either: {}", searched_line(ev, m, &consumers)));
     }
+    // The backend's own error lines about the id say why the write never happened.
+    let log_errors = super::logs::error_lines(ev, LogRole::Backend);
+    let mut title = format!("Job {} was never written to MongoDB", ev.job_id);
+    if let Some(first_error) = log_errors.first() {
+        title.push_str(&format!("; the backend logged: {}", super::logs::message_of(first_error, 140)));
+        detail.push_str(" The backend's log says why.");
+        evidence.extend(log_errors.iter().take(3).map(|l| format!("backend log {l}")));
+    }
+    let backend_logs = match ev.backend.get().and_then(|b| b.pod.clone()) {
+        Some(pod) => format!("kubectl -n {} logs {pod} --timestamps | grep -w -- {}", ev.namespace, ev.job_id),
+        None => format!("kubectl -n {} logs deploy/<backend> | grep -w -- {}", ev.namespace, ev.job_id),
+    };
     let first = jobs.iter().find(|c| c.result != LookupResult::NoCollection).copied();
     Some(
-        Finding::new(
-            "job-not-in-mongo",
-            Severity::Error,
-            format!("Job {} was never written to MongoDB", ev.job_id),
-            detail,
-        )
-        .evidence(evidence)
-        .next([
-            mongosh(ev, m, first),
-            format!("kubectl -n {} logs deploy/<backend> | grep -w -- {}", ev.namespace, ev.job_id),
-        ]),
+        Finding::new("job-not-in-mongo", Severity::Error, title, detail)
+            .evidence(evidence)
+            .next([mongosh(ev, m, first), backend_logs]),
     )
 }
 
@@ -363,6 +368,32 @@ mod tests {
         assert!(f.evidence[2].contains("no consumer record"), "{:?}", f.evidence);
         assert!(f.next_steps[0].contains("find({job_id: \"19-7\"})"), "{}", f.next_steps[0]);
         assert_eq!(ids(&ev), ["job-not-in-mongo"]);
+    }
+
+    #[test]
+    fn the_backend_log_says_why_the_job_is_absent() {
+        use crate::evidence::logs::{LogHit, LogLevel, LogSource};
+        let mut ev = ev_with(vec![coll("jobs", LookupResult::NotFound)]);
+        ev.logs = Collected::Collected(vec![LogSource {
+            role: LogRole::Backend,
+            pod: "backend-x".into(),
+            container: "backend".into(),
+            previous: false,
+            lines_scanned: 9,
+            hits: vec![LogHit {
+                at: None,
+                level: LogLevel::Error,
+                text: "ERROR persist job 19-7 failed: write timed out".into(),
+            }],
+            truncated: false,
+            error: None,
+        }]);
+        let f = check_job_not_in_mongo(&ev).unwrap();
+        assert_eq!(
+            f.title,
+            "Job 19-7 was never written to MongoDB; the backend logged: persist job 19-7 failed: write timed out"
+        );
+        assert!(f.evidence.iter().any(|e| e.starts_with("backend log backend-x/backend:")), "{:?}", f.evidence);
     }
 
     #[test]

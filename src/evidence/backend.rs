@@ -15,7 +15,7 @@
 //! source failure; only API errors (e.g. listing Services forbidden) make the source
 //! unavailable.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::time::Duration;
 
 use http_body_util::BodyExt;
@@ -136,22 +136,13 @@ pub fn error_message(body: &Value) -> Option<String> {
     })
 }
 
-fn cut_chars(s: &str, n: usize) -> String {
-    let s = one_line(s);
-    if s.chars().count() > n {
-        format!("{}...", s.chars().take(n).collect::<String>())
-    } else {
-        s
-    }
-}
-
 /// The one-line outcome of an answer: `404 Invalid job_id`, `200`, `502 non-JSON text/html: <html>...`.
 pub fn answer_outcome(a: &Answer) -> String {
     let (body, is_json) = parse_body(&a.body, a.content_type.as_deref(), a.truncated);
     match (body, is_json) {
         (None, _) => format!("{} (empty body)", a.status),
         (Some(v), true) => match error_message(&v) {
-            Some(m) => format!("{} {}", a.status, cut_chars(&m, OUTCOME_CHARS)),
+            Some(m) => format!("{} {}", a.status, crate::text::excerpt(&m, OUTCOME_CHARS)),
             None => a.status.to_string(),
         },
         (Some(v), false) => format!(
@@ -159,9 +150,20 @@ pub fn answer_outcome(a: &Answer) -> String {
             a.status,
             a.content_type.as_deref().map(|c| format!(" {c}")).unwrap_or_default(),
             if a.truncated { " (cut at 1 MiB)" } else { "" },
-            cut_chars(v.as_str().unwrap_or_default(), OUTCOME_CHARS)
+            crate::text::excerpt(v.as_str().unwrap_or_default(), OUTCOME_CHARS)
         ),
     }
+}
+
+/// The progress line under `--wait`: `waiting for the backend: GET /metadata/19-7 -> 404
+/// Invalid job_id (attempt 5, 4.1s, 6s left)`.
+pub fn progress_line(request: &str, last: &str, tries: u32, elapsed: Duration, left: Duration) -> String {
+    format!(
+        "waiting for the backend: {request} -> {} (attempt {tries}, {:.1}s, {:.0}s left)",
+        crate::text::excerpt(last, OUTCOME_CHARS),
+        elapsed.as_secs_f64(),
+        left.as_secs_f64()
+    )
 }
 
 /// Adds an attempt, folding it into the previous one when the outcome is the same.
@@ -302,12 +304,12 @@ impl Prober<'_> {
             if next >= until {
                 break;
             }
-            if s.progress && std::io::stderr().is_terminal() {
+            if s.progress {
                 self.progress(first.elapsed(), until.saturating_duration_since(Instant::now()));
             }
             tokio::time::sleep_until(next).await;
         }
-        if s.progress && s.wait.is_some() && std::io::stderr().is_terminal() {
+        if s.progress && s.wait.is_some() {
             let _ = std::io::stderr().lock().write_all(b"\r\x1b[2K");
         }
         if let Some(f) = last_failure {
@@ -319,16 +321,11 @@ impl Prober<'_> {
         Ok(())
     }
 
-    /// The live line while waiting: only on a terminal, overwritten in place.
+    /// The live line while waiting (the settings decided it goes to a terminal), overwritten in place.
     fn progress(&self, elapsed: Duration, left: Duration) {
         let last = self.facts.attempts.last().map(|a| a.outcome.as_str()).unwrap_or("");
         let tries: u32 = self.facts.attempts.iter().map(|a| a.count).sum();
-        let line = format!(
-            "\r\x1b[2Kwaiting for the backend: {} -> {last} (attempt {tries}, {:.1}s, {:.0}s left)",
-            self.facts.request,
-            elapsed.as_secs_f64(),
-            left.as_secs_f64()
-        );
+        let line = format!("\r\x1b[2K{}", progress_line(&self.facts.request, last, tries, elapsed, left));
         let _ = std::io::stderr().lock().write_all(line.as_bytes());
     }
 
@@ -616,6 +613,21 @@ mod tests {
         assert_eq!(a[1].count, 37);
         assert_eq!(a[1].line("GET /metadata/19-7"), "x37 from 1.1s to 42.1s GET /metadata/19-7 -> 404 Invalid job_id");
         assert_eq!(a[2].line("GET /metadata/19-7"), "43.000s GET /metadata/19-7 -> 200");
+    }
+
+    #[test]
+    fn the_progress_line_says_where_it_is() {
+        let line = progress_line(
+            "GET /metadata/19-7",
+            "404 Invalid job_id",
+            5,
+            Duration::from_millis(4100),
+            Duration::from_secs(6),
+        );
+        assert_eq!(
+            line,
+            "waiting for the backend: GET /metadata/19-7 -> 404 Invalid job_id (attempt 5, 4.1s, 6s left)"
+        );
     }
 
     #[test]

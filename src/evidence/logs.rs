@@ -202,7 +202,7 @@ pub fn scan(text: &str, id: &JobId, cap: usize) -> Scan {
         let (at, rest) = split_timestamp(line);
         if id.is_text_token_of(rest) {
             matched += 1;
-            hits.push(LogHit { at, level: detect_level(rest), text: cut(rest.trim(), 500) });
+            hits.push(LogHit { at, level: detect_level(rest), text: crate::text::excerpt(rest.trim(), 500) });
         }
     }
     let truncated = matched > cap;
@@ -239,14 +239,6 @@ pub fn detect_level(text: &str) -> LogLevel {
         LogLevel::Warn
     } else {
         LogLevel::Info
-    }
-}
-
-fn cut(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        format!("{}...", s.chars().take(max).collect::<String>())
     }
 }
 

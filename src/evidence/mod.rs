@@ -125,10 +125,7 @@ pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
-/// Collapses whitespace and newlines so a message fits one line.
-pub fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
+pub use crate::text::one_line;
 
 /// What every source gets: the client, the settings and the run's deadline.
 #[derive(Clone)]
@@ -257,7 +254,7 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
     };
     // MongoDB needs only its Service and credentials: it runs beside discovery too; the
     // pods' times are compared with its records by the rules afterwards.
-    let mongo_fut = async {
+    let mongo_branch = async {
         if !ctx.settings.mongo.enabled {
             let skipped = Collected::Skipped { reason: "--no-mongo".into() };
             let status = status_of("mongo", &skipped, Duration::ZERO);
@@ -274,7 +271,7 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
         (backend, backend_status, backend_logs),
         (consumer, consumer_status, consumer_logs),
         (mongo, mongo_status),
-    ) = tokio::join!(events_fut, discovery_branch, backend_branch, consumer_branch, mongo_fut);
+    ) = tokio::join!(events_fut, discovery_branch, backend_branch, consumer_branch, mongo_branch);
     let (logs, logs_status) = combine_logs([job_logs, backend_logs, consumer_logs], logs_started.elapsed());
 
     let events = match (&discovery, events_raw) {
@@ -358,11 +355,6 @@ fn mongo_status(outcome: &Collected<MongoFacts>, mut status: SourceStatus) -> So
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn one_line_collapses() {
-        assert_eq!(one_line("a\n  b\tc "), "a b c");
-    }
 
     #[tokio::test]
     async fn a_slow_source_times_out_as_unavailable() {

@@ -187,17 +187,17 @@ pub async fn collect(ctx: &TraceContext) -> Result<MongoFacts, SourceError> {
         Err(e) => return fail(facts, MongoStatus::Error, scrub(&super::one_line(&e.to_string()), &secrets)),
     };
 
-    let outcome = async {
-        let (databases, from, listed) = choose_databases_listed(&client, s, uri_db.as_deref(), limit).await?;
-        let collections = search_listed(&client, s, &databases, &listed, ctx.job_id(), limit).await?;
-        Ok::<_, DriverFailure>((databases, from, collections))
-    }
-    .await;
-    let _ = tokio::time::timeout(Duration::from_secs(1), client.shutdown().immediate(true)).await;
-    match outcome {
-        Ok((databases, from, collections)) => {
+    let outcome = match choose_databases_listed(&client, s, uri_db.as_deref(), limit).await {
+        Ok((databases, from, listed)) => {
             facts.databases = databases;
             facts.database_from = from.to_string();
+            search_listed(&client, s, &facts.databases, &listed, ctx.job_id(), limit).await
+        }
+        Err(e) => Err(e),
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), client.shutdown().immediate(true)).await;
+    match outcome {
+        Ok(collections) => {
             facts.collections = collections;
             Ok(facts)
         }
@@ -454,7 +454,13 @@ async fn timed<T>(
     match tokio::time::timeout(limit, fut).await {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => {
-            Err(DriverFailure { status: classify(&e), message: format!("{what}: {}", super::one_line(&e.to_string())) })
+            {
+                // the kind alone: the full error repeats itself through labels and sources
+                Err(DriverFailure {
+                    status: classify(&e),
+                    message: format!("{what}: {}", super::one_line(&e.kind.to_string())),
+                })
+            }
         }
         Err(_) => Err(DriverFailure {
             status: MongoStatus::Unreachable,
@@ -599,6 +605,18 @@ mod tests {
 
     fn id(s: &str) -> JobId {
         JobId::parse(s).unwrap()
+    }
+
+    #[test]
+    fn a_pod_labelled_primary_is_preferred() {
+        use crate::evidence::services::{pick_endpoint, EndpointAddr};
+        let ep = |pod: &str| EndpointAddr { pod: Some(pod.into()), ready: true, ..Default::default() };
+        let (a, b) = (ep("mongo-0"), ep("mongo-1"));
+        let labels: BTreeMap<String, BTreeMap<String, String>> =
+            [("mongo-1".to_string(), [("role".to_string(), "primary".to_string())].into())].into();
+        let (chosen, why) = pick_endpoint(&[&a, &b], &labels, &detector().prefer_pod_labels);
+        assert_eq!(chosen.pod.as_deref(), Some("mongo-1"));
+        assert!(why.unwrap().contains("role=primary"));
     }
 
     #[test]

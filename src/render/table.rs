@@ -13,6 +13,7 @@ use crate::report::{
     BackendFacts, BackendPath, BackendProblem, LookupResult, MongoFacts, MongoStatus, Report, SourceState,
     VerdictStatus,
 };
+use crate::text::excerpt;
 
 /// How to draw.
 #[derive(Debug, Clone, Copy)]
@@ -379,15 +380,6 @@ fn human_bytes(n: u64) -> String {
         n if n < 1024 => format!("{n} B"),
         n if n < 1024 * 1024 => format!("{:.1} KiB", n as f64 / 1024.0),
         n => format!("{:.1} MiB", n as f64 / (1024.0 * 1024.0)),
-    }
-}
-
-fn excerpt(s: &str, n: usize) -> String {
-    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if s.chars().count() > n {
-        format!("{}...", s.chars().take(n).collect::<String>())
-    } else {
-        s
     }
 }
 

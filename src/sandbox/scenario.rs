@@ -165,6 +165,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("crashloop-19-7", include_str!("../../scenarios/crashloop-19-7.yaml")),
     ("job-failed-19-7", include_str!("../../scenarios/job-failed-19-7.yaml")),
     ("elsewhere-19-7", include_str!("../../scenarios/elsewhere-19-7.yaml")),
+    ("mongo-format-19-7", include_str!("../../scenarios/mongo-format-19-7.yaml")),
+    ("mongo-auth-19-7", include_str!("../../scenarios/mongo-auth-19-7.yaml")),
     ("backend-19-7", include_str!("../../scenarios/backend-19-7.yaml")),
 ];
 

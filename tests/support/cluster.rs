@@ -100,20 +100,28 @@ pub struct Cluster {
     procs: Mutex<Vec<Proc>>,
 }
 
-/// `<tmp>/jobtrace-real-<pid>-*` folders of test processes that are gone.
-fn remove_stale_dirs() {
-    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
-        return;
-    };
+/// `<tmp>/jobtrace-{real,mongo,home}-<pid>-*` folders of test processes that are gone
+/// (killed before they could clean up).
+pub fn remove_stale_dirs() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name.strip_prefix("jobtrace-real-").and_then(|r| r.split('-').next()) else {
+        let Some(rest) =
+            ["jobtrace-real-", "jobtrace-mongo-", "jobtrace-home-"].iter().find_map(|p| name.strip_prefix(p))
+        else {
             continue;
         };
+        let pid = rest.split('-').next().unwrap_or_default();
         if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
+}
+
+/// A fresh temporary folder `<tmp>/<prefix>-<pid>-*`, removed when dropped (or by
+/// [`remove_stale_dirs`] if this process is killed).
+pub fn temp_dir(prefix: &str) -> std::io::Result<tempfile::TempDir> {
+    tempfile::Builder::new().prefix(&format!("{prefix}-{}-", std::process::id())).tempdir()
 }
 
 fn keep_dirs() -> bool {
@@ -158,11 +166,7 @@ impl Cluster {
         let t0 = Instant::now();
         let bins = env::binaries();
         remove_stale_dirs();
-        let dir = tempfile::Builder::new()
-            .prefix(&format!("jobtrace-real-{}-", std::process::id()))
-            .tempdir()
-            .map_err(|e| format!("temp dir: {e}"))?
-            .keep();
+        let dir = temp_dir("jobtrace-real").map_err(|e| format!("temp dir: {e}"))?.keep();
         let mut c = Cluster {
             ca: dir.join("certs/apiserver.crt"),
             audit_log: dir.join("audit.log"),

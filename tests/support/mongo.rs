@@ -31,7 +31,7 @@ impl Mongo {
     /// Starts a server holding `data` (databases, collections, documents in Extended
     /// JSON); with `data.users`, auth is on and only those users may read.
     pub fn start(data: &MongoData) -> Result<Mongo, String> {
-        let dir = tempfile::Builder::new().prefix("jobtrace-mongo-").tempdir().map_err(|e| format!("temp dir: {e}"))?;
+        let dir = super::cluster::temp_dir("jobtrace-mongo").map_err(|e| format!("temp dir: {e}"))?;
         std::fs::write(dir.path().join("secantusd.toml"), "").map_err(|e| e.to_string())?;
         // With users to create, the open server commits durably: it is killed, not
         // stopped (a graceful stop takes seconds), before the restart with --auth.

@@ -79,7 +79,7 @@ impl Tier {
     pub fn setup(self, scenario: &Scenario, backends: Backends) -> Ctx {
         static N: AtomicU32 = AtomicU32::new(1);
         let suffix = format!("t{}", N.fetch_add(1, Ordering::Relaxed));
-        let home = tempfile::Builder::new().prefix("jobtrace-home-").tempdir().expect("temp HOME");
+        let home = super::cluster::temp_dir("jobtrace-home").expect("temp HOME");
         match self {
             Tier::Sandbox => {
                 let mongos = start_mongos(scenario, backends);
@@ -104,10 +104,12 @@ impl Tier {
                 let seeded = seed(scenario, &suffix);
                 let mongos = start_mongos(&seeded.scenario, backends);
                 let mut routes = KubeletRoutes::at(&seeded.scenario, seeded.scenario.now);
+                let mut targets = PortTargets::from_scenario(&seeded.scenario, seeded.scenario.now, Instant::now());
                 for (pod, port, m) in &mongos {
                     routes = routes.with_tcp(pod, *port, m.addr());
+                    targets.set(pod, *port, jobtrace::sandbox::portforward::Target::Tcp(m.addr()));
                 }
-                let kubelet = Kubelet::start(cluster, &seeded.node, routes)
+                let kubelet = Kubelet::start(cluster, &seeded.node, routes, targets)
                     .unwrap_or_else(|e| panic!("kubelet stand-in for {}: {e}", scenario.name));
                 for user in User::ALL {
                     let path = home.path().join(format!("kubeconfig-{}", user.name()));
@@ -201,8 +203,21 @@ impl Ctx {
     pub fn requests(&self) -> Vec<RecordedRequest> {
         match &self.served {
             Served::Sandbox(s) => s.requests(),
-            Served::Real { kubelet, .. } => kubelet.routes.requests(),
+            Served::Real { kubelet, .. } => kubelet.requests(),
         }
+    }
+
+    /// What to add to an assertion message: the stand-in's requests and, on the real tier,
+    /// the tails of the etcd, kube-apiserver and SecantusDB logs.
+    pub fn diagnostics(&self) -> String {
+        let mut text = format!("{} tier; requests: {:#?}\n", self.tier.name(), self.requests());
+        if let Some(c) = Cluster::started().filter(|_| self.tier == Tier::Real) {
+            text.push_str(&c.log_tails(15));
+        }
+        for (pod, port, m) in &self.mongos {
+            text.push_str(&format!("\n{pod}:{port} {}", m.log_tail(10)));
+        }
+        text
     }
 
     /// The SecantusDB serving scenario pod `pod` (`namespace/name`, scenario names) on `port`.
