@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use futures::{stream, StreamExt};
 use jobtrace::sandbox::scenario::Scenario;
-use k8s_openapi::api::core::v1::{Namespace, Pod};
+use k8s_openapi::api::core::v1::{Event, Namespace, Pod};
 use kube::api::{Api, PostParams};
 use support::kubelet::runtime;
 use support::{Backends, Cluster, Ctx, Tier, User};
@@ -271,8 +271,9 @@ fn manual(ctx: &Ctx, bin: &Path, runs: usize) {
 
 // --- c: scale ----------------------------------------------------------------------------
 
-/// `n` filler pods (one in ten labelled as some other Job's) and three of job 19-7's
-/// (one labelled, two matched by name only), created concurrently as the admin.
+/// `n` filler pods (one in ten labelled as some other Job's), three of job 19-7's (one
+/// labelled, two matched by name only) and a Warning event for one filler pod in ten,
+/// created concurrently as the admin.
 async fn seed_big(ns: &str, n: usize) -> anyhow::Result<Duration> {
     let client = Cluster::shared().client(User::Admin).await?;
     let namespaces: Api<Namespace> = Api::all(client.clone());
@@ -306,6 +307,25 @@ async fn seed_big(ns: &str, n: usize) -> anyhow::Result<Duration> {
         .collect()
         .await;
     results.into_iter().collect::<anyhow::Result<Vec<()>>>()?;
+    let events: Api<Event> = Api::namespaced(Cluster::shared().client(User::Admin).await?, ns);
+    let results: Vec<anyhow::Result<()>> = stream::iter((0..n).step_by(10))
+        .map(|i| {
+            let events = events.clone();
+            async move {
+                let e = serde_json::json!({
+                    "metadata": {"name": format!("filler-{i:05}.warn")},
+                    "involvedObject": {"kind": "Pod", "name": format!("filler-{i:05}"), "namespace": ns},
+                    "type": "Warning", "reason": "BackOff", "message": "Back-off restarting failed container",
+                    "count": 3
+                });
+                events.create(&PostParams::default(), &serde_json::from_value(e)?).await?;
+                Ok(())
+            }
+        })
+        .buffer_unordered(64)
+        .collect()
+        .await;
+    results.into_iter().collect::<anyhow::Result<Vec<()>>>()?;
     Ok(start.elapsed())
 }
 
@@ -325,11 +345,11 @@ fn scale(ctx: &Ctx, bin: &Path, runs: usize) {
     let n: usize = env_or("JOBTRACE_BENCH_PODS", 20_000);
     let ns = format!("bench-big-{}", std::process::id());
     let seeding = runtime().block_on(seed_big(&ns, n)).unwrap_or_else(|e| panic!("seeding {n} pods: {e:#}"));
-    println!("\n== c. scale: {} pods in namespace {ns} ==", n + 3);
+    println!("\n== c. scale: {} pods and {} Warning events in namespace {ns} ==", n + 3, n.div_ceil(10));
     println!(
-        "seeding (64 concurrent creates):     {:.1} s ({:.0} pods/s)",
+        "seeding (64 concurrent creates):     {:.1} s ({:.0} objects/s)",
         seeding.as_secs_f64(),
-        n as f64 / seeding.as_secs_f64()
+        (n + n.div_ceil(10)) as f64 / seeding.as_secs_f64()
     );
     let bin = bin.to_str().expect("utf-8 path");
     let mut raw = Vec::new();
