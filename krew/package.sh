@@ -31,6 +31,11 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+# Variables cargo sets for a crate being built or tested (as when this runs from a test)
+# are not ours: ring's build script reruns when CARGO_MANIFEST_DIR changes, which would
+# rebuild half the dependency tree each time.
+while read -r var; do unset "$var"; done < <(compgen -e | grep -E '^(CARGO_(MANIFEST_|PKG_|CRATE_|BIN_|PRIMARY_|TARGET_TMPDIR)|OUT_DIR$)')
+
 host=$(rustc -vV | sed -n 's/^host: //p')
 [ ${#targets[@]} -gt 0 ] || targets=("$host")
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$repo/Cargo.toml" | head -1)
@@ -38,6 +43,8 @@ version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$repo/Cargo.toml" | head -1)
 tag="v$version"
 target_dir=${CARGO_TARGET_DIR:-$repo/target}
 case "$profile" in dev|test) profile_dir=debug ;; bench) profile_dir=release ;; *) profile_dir=$profile ;; esac
+# Best compression for what is published; fast for test builds (a debug binary is ~40 MB).
+level=9; [ "$profile" = release ] || level=1
 epoch=${SOURCE_DATE_EPOCH:-$(git -C "$repo" log -1 --format=%ct 2>/dev/null || echo 0)}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -71,7 +78,7 @@ for target in "${targets[@]}"; do
   install -m 0644 "$repo/LICENSE" "$stage/LICENSE"
   archive="$out/kubectl-jobtrace_${tag}_${platform}.tar.gz"
   tar -C "$stage" --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$epoch" --format=ustar \
-    -cf - kubectl-jobtrace kubectl_complete-jobtrace LICENSE | gzip -n -9 > "$archive"
+    -cf - kubectl-jobtrace kubectl_complete-jobtrace LICENSE | gzip -n "-$level" > "$archive"
   rm -rf "$stage"
   trap - EXIT
   (cd "$out" && sha256sum "$(basename "$archive")")

@@ -6,9 +6,12 @@
 //! trace an id that is also a subcommand's name, put it after `--`:
 //! `kubectl jobtrace -n panda -- demo`.
 
+use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum, ValueHint};
 
 /// Trace a job id across its pods and Jobs, and say what is wrong.
 ///
@@ -39,6 +42,16 @@ pub struct Cli {
 /// Options of a trace (also accepted after `demo`).
 #[derive(Debug, Clone, Default, Args)]
 pub struct TraceArgs {
+    /// The config file (default: kubectl-jobtrace/config.yaml in the user's config folder,
+    /// e.g. ~/.config on Linux; see `config path`).
+    #[arg(long, global = true, env = "JOBTRACE_CONFIG", value_name = "PATH", value_hint = ValueHint::FilePath)]
+    pub config: Option<PathBuf>,
+
+    /// The config profile to use (default: the one whose `namespaces` or `contexts` match,
+    /// else the file's `default-profile`).
+    #[arg(long, global = true, env = "JOBTRACE_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
+
     /// Namespace to trace in (default: the context's namespace, else `default`).
     #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
@@ -65,19 +78,20 @@ pub struct TraceArgs {
     pub name_patterns: Vec<String>,
 
     /// Output format.
-    #[arg(short = 'o', long, global = true, value_enum, value_name = "FORMAT")]
+    #[arg(short = 'o', long, global = true, value_enum, env = "JOBTRACE_OUTPUT", value_name = "FORMAT")]
     pub output: Option<OutputFormat>,
 
     /// When to colour the table output.
-    #[arg(long, global = true, value_enum, value_name = "WHEN")]
+    #[arg(long, global = true, value_enum, env = "JOBTRACE_COLOR", value_name = "WHEN")]
     pub color: Option<ColorChoice>,
 
-    /// Timeout of one API request, e.g. 5s.
-    #[arg(long, global = true, value_name = "DURATION")]
+    /// Timeout of one API request, e.g. 5s (default 10s).
+    #[arg(long, global = true, env = "JOBTRACE_REQUEST_TIMEOUT", value_name = "DURATION")]
     pub request_timeout: Option<String>,
 
-    /// Timeout of the whole trace, e.g. 30s (sources not done by then are reported as unavailable).
-    #[arg(long, global = true, value_name = "DURATION")]
+    /// Timeout of the whole trace, e.g. 30s (sources not done by then are reported as
+    /// unavailable; default 30s).
+    #[arg(long, global = true, env = "JOBTRACE_TIMEOUT", value_name = "DURATION")]
     pub timeout: Option<String>,
 
     /// Log what the tool does to stderr (-v info, -vv debug, -vvv trace).
@@ -92,6 +106,11 @@ pub struct TraceArgs {
 
     #[command(flatten)]
     pub mongo: MongoArgs,
+
+    /// Which of the values above clap took from an environment variable: clap id ->
+    /// variable name (filled by [`Cli::parse_tracking_env`]; the settings' provenance).
+    #[arg(skip)]
+    pub from_env: BTreeMap<String, String>,
 }
 
 /// Which logs are read, and where the consumer service is.
@@ -125,6 +144,62 @@ pub enum Command {
     Demo(DemoArgs),
     /// Print a shell completion script, or install the helper behind `kubectl jobtrace <TAB>`.
     Completion(CompletionArgs),
+    /// Write, show or locate the config file (profiles of settings).
+    Config(ConfigArgs),
+}
+
+/// Options of `config`.
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArgs {
+    #[command(subcommand)]
+    pub command: ConfigCommand,
+}
+
+/// `config` subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ConfigCommand {
+    /// Write a commented config file with the incident's layout as a profile.
+    Init {
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the effective settings and where each comes from (flag, env, profile,
+    /// default), secrets redacted; `-o json|yaml` too.
+    View,
+    /// Print the path of the config file in use.
+    Path,
+}
+
+impl Cli {
+    /// Parses like `Cli::parse_from`, and records which values came from environment
+    /// variables (`TraceArgs::from_env`), which the settings' provenance needs.
+    pub fn parse_tracking_env<I, T>(args: I) -> Self
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        let command = Self::command();
+        let mut matches = command.clone().get_matches_from(args);
+        // before `from_arg_matches_mut`, which takes the values out of the matches
+        let mut from_env = BTreeMap::new();
+        let mut level = Some(&matches);
+        while let Some(m) = level {
+            for arg in command.get_arguments() {
+                let id = arg.get_id().as_str();
+                if m.try_contains_id(id).unwrap_or(false) && m.value_source(id) == Some(ValueSource::EnvVariable) {
+                    if let Some(var) = arg.get_env() {
+                        from_env.insert(id.to_string(), var.to_string_lossy().into_owned());
+                    }
+                }
+            }
+            level = m.subcommand().map(|(_, sub)| sub);
+        }
+        let mut cli =
+            Self::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.format(&mut Self::command()).exit());
+        cli.trace.from_env = from_env;
+        cli
+    }
 }
 
 /// Options of `demo`.
@@ -210,13 +285,13 @@ pub struct MongoArgs {
     #[arg(long, global = true, env = "JOBTRACE_MONGO_URI", hide_env_values = true, value_name = "URI")]
     pub mongo_uri: Option<String>,
 
-    /// Connect to the --mongo-uri host as it is, without a port-forward.
-    #[arg(long, global = true, requires = "mongo_uri")]
+    /// Connect to the --mongo-uri host as it is, without a port-forward (needs a URI).
+    #[arg(long, global = true)]
     pub mongo_direct: bool,
 
     /// Read the credentials from this Secret: NAME, or NAME/KEY for the key holding the
     /// password or a connection string.
-    #[arg(long, global = true, value_name = "NAME[/KEY]")]
+    #[arg(long, global = true, env = "JOBTRACE_MONGO_SECRET", value_name = "NAME[/KEY]")]
     pub mongo_secret: Option<String>,
 
     /// The database to search (default: the URI's, else every database holding the collections).
@@ -329,7 +404,6 @@ mod tests {
         .unwrap();
         assert_eq!(cli.trace.mongo.mongo_collections, ["jobs", "runs"]);
         assert_eq!(cli.trace.mongo.mongo_service.as_deref(), Some("db:27018"));
-        assert!(Cli::try_parse_from(["kubectl-jobtrace", "19-7", "--mongo-direct"]).is_err());
         assert!(Cli::try_parse_from(["kubectl-jobtrace", "19-7", "--no-mongo", "--mongo-service", "x"]).is_err());
     }
 
@@ -354,5 +428,24 @@ mod tests {
         assert_eq!(b.interval.as_deref(), Some("500ms"));
         assert_eq!(b.metadata_path.as_deref(), Some("/v2/jobs/{id}"));
         assert!(Cli::try_parse_from(["kubectl-jobtrace", "19-7", "--no-backend"]).unwrap().trace.backend.no_backend);
+    }
+}
+
+#[cfg(test)]
+mod env_tracking_tests {
+    use super::*;
+
+    #[test]
+    fn values_from_environment_variables_are_recorded() {
+        std::env::set_var("JOBTRACE_REQUEST_TIMEOUT", "3s");
+        let cli = Cli::parse_tracking_env(["kubectl-jobtrace", "19-7", "--timeout", "4s"]);
+        let sub = Cli::parse_tracking_env(["kubectl-jobtrace", "config", "view"]);
+        let demo = Cli::parse_tracking_env(["kubectl-jobtrace", "demo", "--timeout", "4s"]);
+        std::env::remove_var("JOBTRACE_REQUEST_TIMEOUT");
+        for c in [&cli, &sub, &demo] {
+            assert_eq!(c.trace.request_timeout.as_deref(), Some("3s"));
+            assert_eq!(c.trace.from_env.get("request_timeout").map(String::as_str), Some("JOBTRACE_REQUEST_TIMEOUT"));
+            assert!(!c.trace.from_env.contains_key("timeout"));
+        }
     }
 }

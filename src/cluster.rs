@@ -81,3 +81,20 @@ pub async fn connect(target: &KubeTarget, request_timeout: Duration) -> Result<C
     let client = Client::try_from(config).map_err(ClusterError::Client)?;
     Ok(Cluster { client, namespace, context: Some(context), server })
 }
+
+/// The context and namespace a run will use, read from the kubeconfig file alone (no
+/// network, no exec plugin): what config profiles are selected by. A kubeconfig that
+/// cannot be read says nothing here; [`connect`] reports it.
+pub fn view(target: &KubeTarget) -> crate::config::KubeView {
+    let kubeconfig = match &target.kubeconfig {
+        Some(path) => Kubeconfig::read_from(path).ok(),
+        None => Kubeconfig::read().ok(),
+    };
+    let context = target.context.clone().or_else(|| kubeconfig.as_ref().and_then(|k| k.current_context.clone()));
+    let context_namespace = || {
+        let (k, name) = (kubeconfig.as_ref()?, context.as_ref()?);
+        k.contexts.iter().find(|c| &c.name == name)?.context.as_ref()?.namespace.clone()
+    };
+    let namespace = target.namespace.clone().or_else(context_namespace).or_else(|| Some("default".to_string()));
+    crate::config::KubeView { context, namespace }
+}

@@ -7,18 +7,18 @@
 pub mod cli;
 pub mod cluster;
 pub mod completion;
+pub mod config;
 pub mod diagnosis;
 pub mod evidence;
 pub mod exit;
 pub mod jobid;
+pub mod layers;
 pub mod render;
 pub mod report;
 pub mod sandbox;
 pub mod settings;
 pub mod text;
 pub mod timeline;
-
-use std::sync::Arc;
 
 use thiserror::Error;
 
@@ -49,11 +49,12 @@ pub async fn trace(settings: Settings) -> Result<Report, RunError> {
 /// Traces with a ready client: collect, diagnose, assemble the report.
 pub async fn trace_with(cluster: Cluster, settings: Settings, deadline: tokio::time::Instant) -> Report {
     let started = tokio::time::Instant::now();
-    let ctx = TraceContext { cluster, settings: Arc::new(settings), deadline, lookups: Default::default() };
+    let profile = settings.profile.clone();
+    let ctx = TraceContext::new(cluster, settings, deadline);
     let evidence = evidence::collect(&ctx).await;
     let findings = diagnosis::diagnose(&evidence);
     let verdict = diagnosis::verdict(&evidence, &findings);
-    assemble(evidence, findings, verdict, started.elapsed().as_millis() as u64)
+    Report { profile, ..assemble(evidence, findings, verdict, started.elapsed().as_millis() as u64) }
 }
 
 fn assemble(ev: Evidence, findings: Vec<diagnosis::Finding>, verdict: report::Verdict, duration_ms: u64) -> Report {
@@ -64,6 +65,7 @@ fn assemble(ev: Evidence, findings: Vec<diagnosis::Finding>, verdict: report::Ve
         job_id: ev.job_id.to_string(),
         namespace: ev.namespace,
         context: ev.context,
+        profile: None,
         started_at: ev.started_at,
         verdict,
         findings,

@@ -5,11 +5,11 @@ use std::ffi::OsString;
 use std::io::{self, Write};
 use std::process;
 
-use clap::Parser;
-use jobtrace::cli::{Cli, Command, CompletionArgs};
+use jobtrace::cli::{Cli, Command, CompletionArgs, ConfigArgs, ConfigCommand, TraceArgs};
 use jobtrace::completion;
+use jobtrace::config::Location;
 use jobtrace::exit::ExitCode;
-use jobtrace::settings::Settings;
+use jobtrace::settings::{Effective, Settings};
 
 fn main() {
     let args: Vec<OsString> = std::env::args_os().collect();
@@ -19,7 +19,7 @@ fn main() {
         let _ = completion::serve(&words, &mut io::stdout().lock());
         process::exit(0);
     }
-    let cli = Cli::parse_from(&args);
+    let cli = Cli::parse_tracking_env(&args);
     init_tracing(cli.trace.verbose);
     let code = match run(cli) {
         Ok(code) => code,
@@ -33,24 +33,53 @@ fn main() {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let report = match cli.command {
+    let (report, settings) = match cli.command {
         Some(Command::Completion(args)) => return run_completion(&args),
+        Some(Command::Config(args)) => return run_config(&args, &cli.trace),
         Some(Command::Demo(demo)) => runtime.block_on(jobtrace::sandbox::demo::run(&demo, &cli.trace))?,
         None => {
             let settings = Settings::resolve(cli.job_id.as_deref(), &cli.trace)?;
-            runtime.block_on(jobtrace::trace(settings))?
+            (runtime.block_on(jobtrace::trace(settings.clone()))?, settings)
         }
     };
-    let settings_for_output = Settings::resolve(Some(&report.job_id), &cli.trace)?;
+    let (format, color) = settings.rendering();
     let mut stdout = io::stdout().lock();
-    let written = jobtrace::render::render(&report, settings_for_output.output, settings_for_output.color, &mut stdout)
-        .and_then(|_| stdout.flush());
-    match written {
-        // a reader that went away (`| head -1`) is not an error of ours
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
-        other => other?,
-    }
+    written(jobtrace::render::render(&report, format, color, &mut stdout).and_then(|_| stdout.flush()))?;
     Ok(ExitCode::of(&report))
+}
+
+/// A reader that went away (`| head -1`) is not an error of ours.
+fn written(result: io::Result<()>) -> io::Result<()> {
+    match result {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// `config init [--force]`, `config view`, `config path`.
+fn run_config(args: &ConfigArgs, trace: &TraceArgs) -> anyhow::Result<ExitCode> {
+    let mut stdout = io::stdout().lock();
+    let location = Location::of(trace);
+    match args.command {
+        ConfigCommand::Path => match &location.path {
+            Some(path) => writeln!(stdout, "{}", path.display())?,
+            None => anyhow::bail!("no config folder (HOME unset?): pass --config PATH"),
+        },
+        ConfigCommand::Init { force } => {
+            let path = jobtrace::config::init(&location, force)?;
+            writeln!(stdout, "wrote {}", path.display())?;
+            writeln!(stdout, "see what applies with: kubectl jobtrace config view")?;
+        }
+        ConfigCommand::View => {
+            let effective = Effective::gather(trace)?;
+            effective.check()?;
+            let format = effective.output_format();
+            written(
+                jobtrace::render::config::render(&effective.view(), format, &mut stdout).and_then(|_| stdout.flush()),
+            )?;
+        }
+    }
+    Ok(ExitCode::Healthy)
 }
 
 /// `completion SHELL` prints a script; `completion --install [DIR]` places the helper.

@@ -24,6 +24,9 @@ pub struct Report {
     pub job_id: String,
     pub namespace: String,
     pub context: Option<String>,
+    /// The config profile applied, and why (absent when none did).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<crate::config::ProfileChoice>,
     /// When the trace started.
     pub started_at: jiff::Timestamp,
     pub verdict: Verdict,
@@ -402,6 +405,10 @@ pub struct BackendFacts {
     /// How the Service and pod were chosen, when there was a choice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub choice: Option<String>,
+    /// Where the Service's endpoints were read: `endpointSlices`, or `endpoints` (core/v1,
+    /// on clusters without `discovery.k8s.io/v1` or when slices are forbidden).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoints_from: Option<crate::evidence::services::EndpointSource>,
     /// Why the service proxy was used instead of a port-forward.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fallback: Option<String>,

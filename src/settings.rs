@@ -1,6 +1,12 @@
-//! Settings: the command line resolved once into the values a trace runs with. Every
-//! default is decided here (and nowhere else), including whether to use colour. No
-//! network: the kubeconfig is read later, in `cluster.rs`.
+//! Settings: the command line, the environment and the config file resolved once into
+//! the values a trace runs with. Every default is decided here (the defaults layer of
+//! `layers.rs`) and nowhere else, including whether to use colour.
+//!
+//! Resolution is two steps, both without network: [`Effective::gather`] locates and
+//! reads the config file, reads the kubeconfig file for the namespace and context that
+//! select a profile, and merges the layers (flag > env > profile > default) recording
+//! where each value came from; [`Settings::build`] then checks every merged value and
+//! turns it into its typed form. An error names the layer the bad value came from.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -8,21 +14,23 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-use crate::cli::{BackendArgs, ColorChoice, MongoArgs, OutputFormat, TraceArgs};
+use crate::cli::{ColorChoice, OutputFormat, TraceArgs};
+use crate::config::{self, ConfigError, ConfigView, FileView, KubeView, Location, ProfileChoice};
 use crate::evidence::logs::LogSettings;
-use crate::evidence::services::{InvalidServiceRef, ServiceRef};
+use crate::evidence::services::ServiceRef;
 use crate::jobid::{InvalidJobId, JobId};
+use crate::layers::{Layer, Merged, Picked, Source};
 
 /// Label key that carries the job id unless `--label-key` says otherwise.
 pub const DEFAULT_LABEL_KEY: &str = "job_id";
 /// Name patterns of the incident's layout unless `--name-pattern` says otherwise.
 pub const DEFAULT_NAME_PATTERNS: [&str; 2] = ["grpc-job-{id}", "cleanup-job-{id}"];
 /// Whole-run timeout unless `--timeout` says otherwise.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_TIMEOUT_TEXT: &str = "30s";
 /// One API request's timeout unless `--request-timeout` says otherwise.
-pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_REQUEST_TIMEOUT_TEXT: &str = "10s";
 /// How far back logs are read unless `--since` says otherwise.
-pub const DEFAULT_LOG_SINCE: Duration = Duration::from_secs(3600);
+pub const DEFAULT_LOG_SINCE_TEXT: &str = "1h";
 /// Lines read per container unless `--tail` says otherwise.
 pub const DEFAULT_LOG_TAIL: u32 = 2000;
 /// Container logs read at once unless `--log-concurrency` says otherwise.
@@ -30,7 +38,11 @@ pub const DEFAULT_LOG_CONCURRENCY: usize = 8;
 /// The backend's metadata path unless `--metadata-path` says otherwise.
 pub const DEFAULT_METADATA_PATH: &str = "/metadata/{id}";
 /// Time between backend polls under `--wait` unless `--interval` says otherwise.
-pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
+pub const DEFAULT_INTERVAL_TEXT: &str = "1s";
+/// Collections searched unless `--mongo-collection` says otherwise.
+pub const DEFAULT_MONGO_COLLECTIONS: [&str; 2] = ["jobs", "consumers"];
+/// The field holding the job id unless `--mongo-field` says otherwise.
+pub const DEFAULT_MONGO_FIELD: &str = "job_id";
 
 /// How the backend is reached.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,18 +66,6 @@ pub struct BackendSettings {
     pub interval: Duration,
     /// Show a live progress line on stderr while waiting (stderr is a terminal).
     pub progress: bool,
-}
-
-impl Default for BackendSettings {
-    fn default() -> Self {
-        Self {
-            target: BackendTarget::Service(None),
-            metadata_path: DEFAULT_METADATA_PATH.to_string(),
-            wait: None,
-            interval: DEFAULT_INTERVAL,
-            progress: false,
-        }
-    }
 }
 
 /// Where the cluster is: kubeconfig, context and namespace as the user gave them.
@@ -99,6 +99,8 @@ pub struct Settings {
     /// The consumer service's Service name, when given.
     pub consumer_service: Option<String>,
     pub backend: BackendSettings,
+    /// The config profile applied, and why.
+    pub profile: Option<ProfileChoice>,
 }
 
 /// Input that cannot be turned into settings. Each message is one line.
@@ -108,93 +110,398 @@ pub enum SettingsError {
     JobId(#[from] InvalidJobId),
     #[error("no job id given: usage is `kubectl jobtrace JOB_ID [-n NAMESPACE]` (see --help)")]
     MissingJobId,
-    #[error("invalid {flag} {value:?}: expected a duration such as 500ms, 5s, 2m or a number of seconds")]
-    Duration { flag: &'static str, value: String },
-    #[error("invalid --label-key {0:?}: expected a label key such as job_id or example.com/job-id")]
-    LabelKey(String),
-    #[error("invalid --name-pattern {0:?}: it must contain {{id}} once and otherwise only lowercase letters, digits, '-' and '.'")]
-    NamePattern(String),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// `what` names the layer: `--timeout`, `JOBTRACE_TIMEOUT`, `timeout in profile panda`.
+    #[error("invalid {what} {value:?}: {why}")]
+    Invalid { what: String, value: String, why: String },
+    /// A value that may hold a password is never repeated.
+    #[error("invalid {what}: {why} (the value is not shown: it may hold a password)")]
+    InvalidSecret { what: String, why: String },
     #[error("invalid --namespace {0:?}: expected a namespace name (lowercase letters, digits and '-')")]
     Namespace(String),
-    #[error("invalid {flag} {value:?}: {expected}")]
-    Mongo { flag: &'static str, value: String, expected: &'static str },
-    /// The URI itself is never shown: it may hold a password.
-    #[error("invalid --mongo-uri: {0} (the value is not shown: it may hold a password)")]
-    MongoUri(&'static str),
-    #[error("invalid {flag} {value}: {why}")]
-    Number { flag: &'static str, value: String, why: &'static str },
-    #[error("invalid --consumer-service {0:?}: expected a Service name")]
-    ServiceName(String),
-    #[error("invalid --backend-service: {0}")]
-    BackendService(#[from] InvalidServiceRef),
-    /// The URL itself is not repeated: it may carry credentials.
-    #[error("invalid --backend-url: {0}")]
-    BackendUrl(String),
-    #[error("--backend-service and --backend-url both given: pass one")]
-    BackendConflict,
-    #[error(
-        "invalid --metadata-path {0:?}: it must start with '/', contain {{id}} exactly once, and have no '?' or '#'"
-    )]
-    MetadataPath(String),
+    #[error("{0} and {1} both given: pass one")]
+    BackendConflict(String, String),
+    #[error("{0} needs a Mongo URI (--mongo-uri, JOBTRACE_MONGO_URI or mongo-uri in a profile)")]
+    DirectWithoutUri(String),
+}
+
+/// What the terminal and environment say about colour and progress lines.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Terminal {
+    pub stdout: bool,
+    pub stderr: bool,
+    /// NO_COLOR is set and not empty.
+    pub no_color: bool,
+}
+
+impl Terminal {
+    pub fn detect() -> Self {
+        Self {
+            stdout: std::io::stdout().is_terminal(),
+            stderr: std::io::stderr().is_terminal(),
+            no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        }
+    }
+}
+
+/// The merged layers before checking: every setting's value and source, the config file
+/// and the profile. What `config view` shows; what [`Settings::build`] checks.
+#[derive(Debug, Clone)]
+pub struct Effective {
+    pub config: Location,
+    /// Whether the config file was found and read.
+    pub config_found: bool,
+    pub profile: Option<ProfileChoice>,
+    pub merged: Merged,
+    pub kube: KubeTarget,
+    pub verbose: u8,
+    pub terminal: Terminal,
+}
+
+impl Effective {
+    /// Reads the config file and the kubeconfig file (no network) and merges the layers.
+    pub fn gather(args: &TraceArgs) -> Result<Self, SettingsError> {
+        let location = Location::of(args);
+        let loaded = location.load()?;
+        let target = kube_target(args);
+        // the profile is needed before the namespace is: it comes from the kubeconfig file
+        let view = if loaded.is_some() { crate::cluster::view(&target) } else { KubeView::default() };
+        Self::from_parts(args, location, loaded.as_ref(), &view, Terminal::detect())
+    }
+
+    /// The merge, from inputs already read (pure; the unit tests' entry point).
+    pub fn from_parts(
+        args: &TraceArgs,
+        location: Location,
+        loaded: Option<&config::Loaded>,
+        view: &KubeView,
+        terminal: Terminal,
+    ) -> Result<Self, SettingsError> {
+        let requested = args.profile.as_deref().filter(|p| !p.is_empty()).map(|name| {
+            let why = args.from_env.get("profile").cloned().unwrap_or_else(|| "--profile".to_string());
+            (name, why)
+        });
+        let profile = config::select(loaded, requested, view)?;
+        let profile_layer = match (&profile, loaded) {
+            (Some(choice), Some(l)) => Layer::from_profile(&l.file.profiles[&choice.name]),
+            _ => Layer::default(),
+        };
+        let (flags, env) = Layer::from_args(args);
+        let profile_source = Source::Profile(profile.as_ref().map(|p| p.name.clone()).unwrap_or_default());
+        let merged = Merged::merge(
+            &[
+                (Source::Flag, &flags),
+                (Source::Env(String::new()), &env),
+                (profile_source, &profile_layer),
+                (Source::Default, &Layer::defaults()),
+            ],
+            &args.from_env,
+        );
+        Ok(Self {
+            config: location,
+            config_found: loaded.is_some(),
+            profile,
+            merged,
+            kube: kube_target(args),
+            verbose: args.verbose,
+            terminal,
+        })
+    }
+
+    /// Checks every value, as a trace would (`config view` refuses what a trace refuses).
+    pub fn check(&self) -> Result<(), SettingsError> {
+        Settings::build(JobId::parse("config-check").expect("a valid id"), self).map(drop)
+    }
+
+    /// The output format chosen (for `config view` itself).
+    pub fn output_format(&self) -> OutputFormat {
+        must(&self.merged.output).value
+    }
+
+    /// What `config view` shows: every setting, its value (secrets redacted) and source.
+    pub fn view(&self) -> ConfigView {
+        ConfigView {
+            config_file: FileView {
+                path: self.config.path.clone(),
+                source: self.config.source.clone(),
+                found: self.config_found,
+            },
+            profile: self.profile.clone(),
+            settings: self.merged.rows(),
+        }
+    }
+}
+
+fn kube_target(args: &TraceArgs) -> KubeTarget {
+    KubeTarget { kubeconfig: args.kubeconfig.clone(), context: args.context.clone(), namespace: args.namespace.clone() }
+}
+
+/// The value of a setting the defaults layer always sets.
+fn must<T>(p: &Option<Picked<T>>) -> &Picked<T> {
+    p.as_ref().expect("the defaults layer sets every setting that has a default")
+}
+
+fn check_text(p: &Picked<String>, check: checks::Check, secret: bool) -> Result<(), SettingsError> {
+    check(&p.value).map_err(|why| match secret {
+        true => SettingsError::InvalidSecret { what: p.what.clone(), why },
+        false => SettingsError::Invalid { what: p.what.clone(), value: p.value.clone(), why },
+    })
+}
+
+fn check_list(p: &Picked<Vec<String>>, check: checks::Check) -> Result<(), SettingsError> {
+    for v in &p.value {
+        check(v).map_err(|why| SettingsError::Invalid { what: p.what.clone(), value: v.clone(), why })?;
+    }
+    Ok(())
+}
+
+fn duration(p: &Picked<String>) -> Result<Duration, SettingsError> {
+    parse_duration(&p.value).map_err(|why| SettingsError::Invalid { what: p.what.clone(), value: p.value.clone(), why })
+}
+
+fn number<T: ToString>(p: &Picked<T>, check: checks::Check) -> Result<(), SettingsError> {
+    let text = p.value.to_string();
+    check(&text).map_err(|why| SettingsError::Invalid { what: p.what.clone(), value: text, why })
 }
 
 impl Settings {
-    /// Resolves the trace flags and the raw job id.
+    /// Resolves everything for a trace of `raw_id`: reads the config and kubeconfig files
+    /// (no network), merges the layers, checks the values.
     pub fn resolve(raw_id: Option<&str>, args: &TraceArgs) -> Result<Self, SettingsError> {
         let job_id = JobId::parse(raw_id.ok_or(SettingsError::MissingJobId)?)?;
-        let label_keys =
-            if args.label_keys.is_empty() { vec![DEFAULT_LABEL_KEY.to_string()] } else { args.label_keys.clone() };
-        if let Some(bad) = label_keys.iter().find(|k| !is_label_key(k)) {
-            return Err(SettingsError::LabelKey(bad.clone()));
-        }
-        let name_patterns = if args.name_patterns.is_empty() {
-            DEFAULT_NAME_PATTERNS.iter().map(|p| p.to_string()).collect()
-        } else {
-            args.name_patterns.clone()
-        };
-        if let Some(bad) = name_patterns.iter().find(|p| !is_name_pattern(p)) {
-            return Err(SettingsError::NamePattern(bad.clone()));
-        }
-        if let Some(ns) = &args.namespace {
+        Self::build(job_id, &Effective::gather(args)?)
+    }
+
+    /// Checks the merged values and turns them into settings.
+    pub fn build(job_id: JobId, eff: &Effective) -> Result<Self, SettingsError> {
+        let m = &eff.merged;
+        if let Some(ns) = &eff.kube.namespace {
             if !is_dns_label(ns) {
                 return Err(SettingsError::Namespace(ns.clone()));
             }
         }
+        let label_keys = must(&m.label_keys);
+        check_list(label_keys, checks::label_key)?;
+        let name_patterns = must(&m.name_patterns);
+        check_list(name_patterns, checks::name_pattern)?;
+        let consumer_service = match &m.consumer_service {
+            Some(p) => Some(check_text(p, checks::service_name, false).map(|_| p.value.clone())?),
+            None => None,
+        };
         Ok(Self {
             job_id,
-            kube: KubeTarget {
-                kubeconfig: args.kubeconfig.clone(),
-                context: args.context.clone(),
-                namespace: args.namespace.clone(),
-            },
-            selector: args.selector.clone().filter(|s| !s.trim().is_empty()),
-            label_keys,
-            name_patterns,
-            output: args.output.unwrap_or(OutputFormat::Table),
-            color: decide_color(
-                args.color.unwrap_or(ColorChoice::Auto),
-                std::io::stdout().is_terminal(),
-                std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
-            ),
-            request_timeout: parse_duration("--request-timeout", args.request_timeout.as_deref())?
-                .unwrap_or(DEFAULT_REQUEST_TIMEOUT),
-            timeout: parse_duration("--timeout", args.timeout.as_deref())?.unwrap_or(DEFAULT_TIMEOUT),
-            verbose: args.verbose,
-            mongo: MongoSettings::resolve(&args.mongo)?,
-            logs: resolve_logs(&args.logs)?,
-            consumer_service: match &args.logs.consumer_service {
-                Some(name) if !is_dns_label(name) => return Err(SettingsError::ServiceName(name.clone())),
-                other => other.clone(),
-            },
-            backend: resolve_backend(&args.backend, std::io::stderr().is_terminal())?,
+            kube: eff.kube.clone(),
+            selector: m.selector.as_ref().map(|p| p.value.clone()).filter(|s| !s.trim().is_empty()),
+            label_keys: label_keys.value.clone(),
+            name_patterns: name_patterns.value.clone(),
+            output: must(&m.output).value,
+            color: decide_color(must(&m.color).value, eff.terminal.stdout, eff.terminal.no_color),
+            request_timeout: duration(must(&m.request_timeout))?,
+            timeout: duration(must(&m.timeout))?,
+            verbose: eff.verbose,
+            mongo: mongo(m)?,
+            logs: logs(m)?,
+            consumer_service,
+            backend: backend(m, eff.terminal.stderr)?,
+            profile: eff.profile.clone(),
         })
+    }
+
+    /// How the report is printed.
+    pub fn rendering(&self) -> (OutputFormat, bool) {
+        (self.output, self.color)
     }
 }
 
-/// Collections searched unless `--mongo-collection` says otherwise.
-pub const DEFAULT_MONGO_COLLECTIONS: [&str; 2] = ["jobs", "consumers"];
-/// The field holding the job id unless `--mongo-field` says otherwise.
-pub const DEFAULT_MONGO_FIELD: &str = "job_id";
+fn logs(m: &Merged) -> Result<Option<LogSettings>, SettingsError> {
+    if must(&m.no_logs).value {
+        return Ok(None);
+    }
+    let tail = must(&m.tail);
+    number(tail, checks::tail)?;
+    let concurrency = must(&m.log_concurrency);
+    number(concurrency, checks::log_concurrency)?;
+    Ok(Some(LogSettings { since: duration(must(&m.since))?, tail: tail.value, concurrency: concurrency.value }))
+}
+
+fn backend(m: &Merged, stderr_is_terminal: bool) -> Result<BackendSettings, SettingsError> {
+    // a URL and a Service from different layers: the higher layer wins; from one: a conflict
+    let (url, service) = match (&m.backend_url, &m.backend_service) {
+        (Some(u), Some(s)) if u.source == s.source => {
+            return Err(SettingsError::BackendConflict(s.what.clone(), u.what.clone()))
+        }
+        (Some(u), Some(s)) if u.source.rank() < s.source.rank() => (Some(u), None),
+        (Some(_), Some(s)) => (None, Some(s)),
+        (u, s) => (u.as_ref(), s.as_ref()),
+    };
+    let target = if must(&m.no_backend).value {
+        BackendTarget::Off
+    } else if let Some(u) = url {
+        check_text(u, checks::backend_url, true)?;
+        BackendTarget::Url(parse_backend_url(&u.value).expect("checked"))
+    } else if let Some(s) = service {
+        check_text(s, checks::service_ref, false)?;
+        BackendTarget::Service(Some(ServiceRef::parse(&s.value).expect("checked")))
+    } else {
+        BackendTarget::Service(None)
+    };
+    let metadata_path = must(&m.metadata_path);
+    check_text(metadata_path, checks::metadata_path, false)?;
+    Ok(BackendSettings {
+        target,
+        metadata_path: metadata_path.value.clone(),
+        wait: m.wait.as_ref().map(duration).transpose()?,
+        interval: duration(must(&m.interval))?,
+        progress: stderr_is_terminal,
+    })
+}
+
+fn mongo(m: &Merged) -> Result<MongoSettings, SettingsError> {
+    let service = match &m.mongo_service {
+        Some(p) => {
+            check_text(p, checks::service_ref, false)?;
+            Some(ServiceRef::parse(&p.value).expect("checked"))
+        }
+        None => None,
+    };
+    let uri = match &m.mongo_uri {
+        Some(p) => {
+            check_text(p, checks::mongo_uri, true)?;
+            Some(MongoUri::parse(&p.value).expect("checked"))
+        }
+        None => None,
+    };
+    let direct = must(&m.mongo_direct);
+    if direct.value && uri.is_none() {
+        return Err(SettingsError::DirectWithoutUri(direct.what.clone()));
+    }
+    let secret = match &m.mongo_secret {
+        Some(p) => {
+            check_text(p, checks::secret_ref, false)?;
+            Some(parse_secret_ref(&p.value).expect("checked"))
+        }
+        None => None,
+    };
+    if let Some(p) = &m.mongo_db {
+        check_text(p, checks::mongo_db, false)?;
+    }
+    let collections = must(&m.mongo_collections);
+    check_list(collections, checks::mongo_collection)?;
+    let field = must(&m.mongo_field);
+    check_text(field, checks::mongo_field, false)?;
+    Ok(MongoSettings {
+        enabled: !must(&m.no_mongo).value,
+        service,
+        uri,
+        direct: direct.value,
+        secret,
+        database: m.mongo_db.as_ref().map(|p| p.value.clone()),
+        collections: collections.value.clone(),
+        field: field.value.clone(),
+    })
+}
+
+/// How each setting's text is checked. Shared by every layer: the config file runs them
+/// while parsing (for line and column), [`Settings::build`] on the merged values.
+pub mod checks {
+    use super::*;
+
+    /// A check: `Err` holds what was expected.
+    pub type Check = crate::layers::Check;
+
+    pub fn any(_: &str) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn expect(ok: bool, why: &str) -> Result<(), String> {
+        if ok {
+            Ok(())
+        } else {
+            Err(why.to_string())
+        }
+    }
+
+    pub fn label_key(s: &str) -> Result<(), String> {
+        expect(is_label_key(s), "expected a label key such as job_id or example.com/job-id")
+    }
+
+    pub fn name_pattern(s: &str) -> Result<(), String> {
+        expect(
+            is_name_pattern(s),
+            "it must contain {id} once and otherwise only lowercase letters, digits, '-' and '.'",
+        )
+    }
+
+    pub fn duration(s: &str) -> Result<(), String> {
+        parse_duration(s).map(drop)
+    }
+
+    pub fn tail(s: &str) -> Result<(), String> {
+        expect(s.parse::<u32>().is_ok_and(|n| n >= 1), "expected at least 1 line")
+    }
+
+    pub fn log_concurrency(s: &str) -> Result<(), String> {
+        expect(s.parse::<usize>().is_ok_and(|n| (1..=64).contains(&n)), "expected a number from 1 to 64")
+    }
+
+    pub fn service_name(s: &str) -> Result<(), String> {
+        expect(is_dns_label(s), "expected a Service name")
+    }
+
+    pub fn service_ref(s: &str) -> Result<(), String> {
+        expect(
+            ServiceRef::parse(s).is_ok(),
+            "expected NAME or NAME:PORT, NAME a Service name and PORT a number or port name",
+        )
+    }
+
+    pub fn backend_url(s: &str) -> Result<(), String> {
+        parse_backend_url(s).map(drop)
+    }
+
+    pub fn metadata_path(s: &str) -> Result<(), String> {
+        expect(is_metadata_path(s), "it must start with '/', contain {id} exactly once, and have no '?' or '#'")
+    }
+
+    pub fn mongo_uri(s: &str) -> Result<(), String> {
+        MongoUri::parse(s).map(drop).map_err(|e| e.to_string())
+    }
+
+    pub fn secret_ref(s: &str) -> Result<(), String> {
+        parse_secret_ref(s).map(drop)
+    }
+
+    pub fn mongo_db(s: &str) -> Result<(), String> {
+        expect(is_mongo_db_name(s), "expected a database name (no spaces, '/', '\\', '.', '\"' or '$')")
+    }
+
+    pub fn mongo_collection(s: &str) -> Result<(), String> {
+        expect(is_mongo_name(s), "expected a collection name (not empty, no '$', not system.*)")
+    }
+
+    pub fn mongo_field(s: &str) -> Result<(), String> {
+        expect(
+            is_mongo_name(s) && !s.split('.').any(str::is_empty),
+            "expected a field name such as job_id (no '$', no empty path part)",
+        )
+    }
+}
+
+/// `NAME` or `NAME/KEY` of a Secret.
+fn parse_secret_ref(text: &str) -> Result<SecretRef, String> {
+    let (name, key) = match text.split_once('/') {
+        Some((n, k)) => (n, Some(k)),
+        None => (text, None),
+    };
+    let key_ok = key.is_none_or(|k| {
+        !k.is_empty() && k.len() <= 253 && k.chars().all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
+    });
+    if !name.split('.').all(is_dns_label) || name.len() > 253 || !key_ok {
+        return Err("expected NAME or NAME/KEY, e.g. mongo-auth/password".into());
+    }
+    Ok(SecretRef { name: name.to_string(), key: key.map(str::to_string) })
+}
 
 /// Where MongoDB is and how to read it, resolved from the `--mongo-*` flags.
 #[derive(Debug, Clone)]
@@ -246,19 +553,24 @@ impl std::fmt::Display for SecretRef {
     }
 }
 
+/// Why a Mongo URI is refused (the URI itself is never quoted: it may hold a password).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{0}")]
+pub struct InvalidMongoUri(pub &'static str);
+
 /// A MongoDB connection string. Its text is reachable only through [`MongoUri::expose`];
 /// `Debug` and `Display` show it with the user information replaced by `***`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct MongoUri(String);
 
 impl MongoUri {
-    pub fn parse(text: &str) -> Result<Self, SettingsError> {
+    pub fn parse(text: &str) -> Result<Self, InvalidMongoUri> {
         let text = text.trim();
         if !(text.starts_with("mongodb://") || text.starts_with("mongodb+srv://")) {
-            return Err(SettingsError::MongoUri("it must start with mongodb:// or mongodb+srv://"));
+            return Err(InvalidMongoUri("it must start with mongodb:// or mongodb+srv://"));
         }
         if text.chars().any(|c| c.is_control() || c.is_whitespace()) {
-            return Err(SettingsError::MongoUri("it holds spaces or control characters"));
+            return Err(InvalidMongoUri("it holds spaces or control characters"));
         }
         Ok(Self(text.to_string()))
     }
@@ -308,72 +620,6 @@ pub fn redact_userinfo(text: &str) -> String {
     out
 }
 
-impl MongoSettings {
-    /// Validates the `--mongo-*` flags.
-    pub fn resolve(args: &MongoArgs) -> Result<Self, SettingsError> {
-        let bad = |flag: &'static str, value: &str, expected: &'static str| SettingsError::Mongo {
-            flag,
-            value: value.to_string(),
-            expected,
-        };
-        let service =
-            match &args.mongo_service {
-                Some(svc) => Some(ServiceRef::parse(svc).map_err(|_| {
-                    bad("--mongo-service", svc, "expected NAME or NAME:PORT, e.g. mongo or mongo:27017")
-                })?),
-                None => None,
-            };
-        let uri = args.mongo_uri.as_deref().filter(|u| !u.trim().is_empty()).map(MongoUri::parse).transpose()?;
-        let secret = match &args.mongo_secret {
-            None => None,
-            Some(text) => {
-                let (name, key) = match text.split_once('/') {
-                    Some((n, k)) => (n, Some(k)),
-                    None => (text.as_str(), None),
-                };
-                let key_ok = key.is_none_or(|k| {
-                    !k.is_empty() && k.len() <= 253 && k.chars().all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
-                });
-                if !name.split('.').all(is_dns_label) || name.len() > 253 || !key_ok {
-                    return Err(bad("--mongo-secret", text, "expected NAME or NAME/KEY, e.g. mongo-auth/password"));
-                }
-                Some(SecretRef { name: name.to_string(), key: key.map(str::to_string) })
-            }
-        };
-        if let Some(db) = &args.mongo_db {
-            if !is_mongo_db_name(db) {
-                return Err(bad("--mongo-db", db, "expected a database name (no spaces, '/', '\\', '.', '\"' or '$')"));
-            }
-        }
-        let collections = if args.mongo_collections.is_empty() {
-            DEFAULT_MONGO_COLLECTIONS.iter().map(|c| c.to_string()).collect()
-        } else {
-            args.mongo_collections.clone()
-        };
-        if let Some(c) = collections.iter().find(|c| !is_mongo_name(c)) {
-            return Err(bad("--mongo-collection", c, "expected a collection name (not empty, no '$', not system.*)"));
-        }
-        let field = args.mongo_field.clone().unwrap_or_else(|| DEFAULT_MONGO_FIELD.to_string());
-        if !is_mongo_name(&field) || field.split('.').any(str::is_empty) {
-            return Err(bad(
-                "--mongo-field",
-                &field,
-                "expected a field name such as job_id (no '$', no empty path part)",
-            ));
-        }
-        Ok(Self {
-            enabled: !args.no_mongo,
-            service,
-            uri,
-            direct: args.mongo_direct,
-            secret,
-            database: args.mongo_db.clone(),
-            collections,
-            field,
-        })
-    }
-}
-
 /// A database name mongod accepts: 1-63 bytes, none of `/\. "$` and no NUL.
 pub fn is_mongo_db_name(s: &str) -> bool {
     !s.is_empty() && s.len() < 64 && !s.chars().any(|c| "/\\. \"$*<>:|?".contains(c) || c.is_control())
@@ -390,62 +636,16 @@ pub fn is_mongo_name(s: &str) -> bool {
         && !s.chars().any(|c| c.is_control())
 }
 
-fn resolve_logs(args: &crate::cli::LogArgs) -> Result<Option<LogSettings>, SettingsError> {
-    if args.no_logs {
-        return Ok(None);
-    }
-    let tail = args.tail.unwrap_or(DEFAULT_LOG_TAIL);
-    if tail == 0 {
-        return Err(SettingsError::Number { flag: "--tail", value: "0".into(), why: "at least 1 line" });
-    }
-    let concurrency = args.log_concurrency.unwrap_or(DEFAULT_LOG_CONCURRENCY);
-    if !(1..=64).contains(&concurrency) {
-        return Err(SettingsError::Number {
-            flag: "--log-concurrency",
-            value: concurrency.to_string(),
-            why: "from 1 to 64",
-        });
-    }
-    Ok(Some(LogSettings {
-        since: parse_duration("--since", args.since.as_deref())?.unwrap_or(DEFAULT_LOG_SINCE),
-        tail,
-        concurrency,
-    }))
-}
-
-/// Resolves the backend flags (no network).
-pub fn resolve_backend(args: &BackendArgs, stderr_is_terminal: bool) -> Result<BackendSettings, SettingsError> {
-    let url = args.backend_url.as_deref().filter(|u| !u.trim().is_empty());
-    let target = match (args.no_backend, url, args.backend_service.as_deref()) {
-        (true, _, _) => BackendTarget::Off,
-        (false, Some(_), Some(_)) => return Err(SettingsError::BackendConflict),
-        (false, Some(u), None) => BackendTarget::Url(parse_backend_url(u)?),
-        (false, None, Some(svc)) => BackendTarget::Service(Some(ServiceRef::parse(svc)?)),
-        (false, None, None) => BackendTarget::Service(None),
-    };
-    let metadata_path = args.metadata_path.clone().unwrap_or_else(|| DEFAULT_METADATA_PATH.to_string());
-    if !is_metadata_path(&metadata_path) {
-        return Err(SettingsError::MetadataPath(metadata_path));
-    }
-    Ok(BackendSettings {
-        target,
-        metadata_path,
-        wait: parse_duration("--wait", args.wait.as_deref())?,
-        interval: parse_duration("--interval", args.interval.as_deref())?.unwrap_or(DEFAULT_INTERVAL),
-        progress: stderr_is_terminal,
-    })
-}
-
-fn parse_backend_url(text: &str) -> Result<url::Url, SettingsError> {
-    let url = url::Url::parse(text.trim()).map_err(|e| SettingsError::BackendUrl(e.to_string()))?;
+fn parse_backend_url(text: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(text.trim()).map_err(|e| e.to_string())?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(SettingsError::BackendUrl(format!("scheme {:?} is not http or https", url.scheme())));
+        return Err(format!("scheme {:?} is not http or https", url.scheme()));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(SettingsError::BackendUrl("no host".into()));
+        return Err("no host".into());
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(SettingsError::BackendUrl("a base URL takes no query or fragment".into()));
+        return Err("a base URL takes no query or fragment".into());
     }
     Ok(url)
 }
@@ -464,10 +664,10 @@ pub fn decide_color(choice: ColorChoice, stdout_is_terminal: bool, no_color: boo
     }
 }
 
-/// Parses `5s`, `500ms`, `2m`, `1h30m` or a bare number of seconds (as kubectl accepts).
-pub fn parse_duration(flag: &'static str, value: Option<&str>) -> Result<Option<Duration>, SettingsError> {
-    let Some(value) = value else { return Ok(None) };
-    let bad = || SettingsError::Duration { flag, value: value.to_string() };
+/// Parses `5s`, `500ms`, `2m`, `1h30m` or a bare number of seconds (as kubectl accepts);
+/// `Err` says what was expected.
+pub fn parse_duration(value: &str) -> Result<Duration, String> {
+    let bad = || "expected a duration such as 500ms, 5s, 2m or a number of seconds".to_string();
     let text = value.trim();
     let parsed = match text.parse::<u64>() {
         Ok(secs) => Duration::from_secs(secs),
@@ -476,7 +676,7 @@ pub fn parse_duration(flag: &'static str, value: Option<&str>) -> Result<Option<
     if parsed.is_zero() {
         return Err(bad());
     }
-    Ok(Some(parsed))
+    Ok(parsed)
 }
 
 /// A Kubernetes label key: an optional DNS-subdomain prefix and `/`, then a name of at
@@ -511,183 +711,4 @@ pub fn is_name_pattern(p: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn colour_rules() {
-        assert!(decide_color(ColorChoice::Auto, true, false));
-        assert!(!decide_color(ColorChoice::Auto, true, true));
-        assert!(!decide_color(ColorChoice::Auto, false, false));
-        assert!(decide_color(ColorChoice::Always, false, true));
-        assert!(!decide_color(ColorChoice::Never, true, false));
-    }
-
-    #[test]
-    fn durations() {
-        let d = |v| parse_duration("--timeout", Some(v));
-        assert_eq!(d("5s").unwrap(), Some(Duration::from_secs(5)));
-        assert_eq!(d("500ms").unwrap(), Some(Duration::from_millis(500)));
-        assert_eq!(d("2m").unwrap(), Some(Duration::from_secs(120)));
-        assert_eq!(d("7").unwrap(), Some(Duration::from_secs(7)));
-        assert!(d("soon").is_err());
-        assert!(d("0s").is_err());
-        assert!(d("-1s").is_err());
-    }
-
-    #[test]
-    fn label_keys() {
-        for ok in ["job_id", "jobId", "app.kubernetes.io/name", "example.com/job-id"] {
-            assert!(is_label_key(ok), "{ok}");
-        }
-        for bad in ["", "a b", "-x", "x/", "/x", "Exa mple/x", "a=b", "job,id"] {
-            assert!(!is_label_key(bad), "{bad}");
-        }
-    }
-
-    #[test]
-    fn name_patterns() {
-        assert!(is_name_pattern("grpc-job-{id}"));
-        assert!(!is_name_pattern("grpc-job"));
-        assert!(!is_name_pattern("{id}-{id}"));
-        assert!(!is_name_pattern("Grpc-{id}"));
-    }
-
-    #[test]
-    fn defaults_fit_the_incident() {
-        let s = Settings::resolve(Some("19-7"), &TraceArgs::default()).unwrap();
-        assert_eq!(s.label_keys, ["job_id"]);
-        assert_eq!(s.name_patterns, ["grpc-job-{id}", "cleanup-job-{id}"]);
-        assert_eq!(s.timeout, DEFAULT_TIMEOUT);
-        assert_eq!(s.output, OutputFormat::Table);
-    }
-
-    #[test]
-    fn rejects_bad_input_before_use() {
-        assert!(matches!(Settings::resolve(None, &TraceArgs::default()), Err(SettingsError::MissingJobId)));
-        assert!(matches!(Settings::resolve(Some("a,b!=c"), &TraceArgs::default()), Err(SettingsError::JobId(_))));
-        let args = TraceArgs { namespace: Some("Panda!".into()), ..Default::default() };
-        assert!(matches!(Settings::resolve(Some("19-7"), &args), Err(SettingsError::Namespace(_))));
-    }
-
-    fn mongo(args: MongoArgs) -> Result<MongoSettings, SettingsError> {
-        MongoSettings::resolve(&args)
-    }
-
-    #[test]
-    fn mongo_defaults() {
-        let m = mongo(MongoArgs::default()).unwrap();
-        assert!(m.enabled);
-        assert_eq!(m.collections, ["jobs", "consumers"]);
-        assert_eq!(m.field, "job_id");
-        assert!(!mongo(MongoArgs { no_mongo: true, ..Default::default() }).unwrap().enabled);
-    }
-
-    #[test]
-    fn mongo_flags_are_validated() {
-        let ok = MongoArgs {
-            mongo_service: Some("mongo:27017".into()),
-            mongo_secret: Some("mongo-auth/mongodb-root-password".into()),
-            mongo_db: Some("panda".into()),
-            mongo_collections: vec!["jobs".into()],
-            mongo_field: Some("meta.job_id".into()),
-            ..Default::default()
-        };
-        let m = mongo(ok).unwrap();
-        assert_eq!(m.secret, Some(SecretRef { name: "mongo-auth".into(), key: Some("mongodb-root-password".into()) }));
-        for (svc, secret, db, coll, field) in [
-            ("Mongo", None, None, None, None),
-            ("mongo:0", None, None, None, None),
-            ("mongo", Some("a/b/c"), None, None, None),
-            ("mongo", None, Some("pan.da"), None, None),
-            ("mongo", None, Some("$x"), None, None),
-            ("mongo", None, None, Some("$cmd"), None),
-            ("mongo", None, None, Some(""), None),
-            ("mongo", None, None, None, Some("$where")),
-            ("mongo", None, None, None, Some("a..b")),
-        ] {
-            let args = MongoArgs {
-                mongo_service: Some(svc.into()),
-                mongo_secret: secret.map(Into::into),
-                mongo_db: db.map(Into::into),
-                mongo_collections: coll.map(|c: &str| vec![c.to_string()]).unwrap_or_default(),
-                mongo_field: field.map(Into::into),
-                ..Default::default()
-            };
-            assert!(mongo(args).is_err(), "{svc} {secret:?} {db:?} {coll:?} {field:?}");
-        }
-    }
-
-    #[test]
-    fn mongo_uri_never_shows_its_password() {
-        let uri = MongoUri::parse("mongodb://admin:hunter2@db-0.db:27017,db-1.db/panda?authSource=admin").unwrap();
-        for shown in [
-            format!("{uri}"),
-            format!("{uri:?}"),
-            format!("{:?}", mongo(MongoArgs { mongo_uri: Some(uri.expose().into()), ..Default::default() }).unwrap()),
-        ] {
-            assert!(!shown.contains("hunter2"), "{shown}");
-            assert!(!shown.contains("admin:"), "{shown}");
-        }
-        assert_eq!(uri.redacted(), "mongodb://***@db-0.db:27017,db-1.db/panda?authSource=admin");
-        let err = MongoUri::parse("http://u:hunter2@x").unwrap_err().to_string();
-        assert!(!err.contains("hunter2"), "{err}");
-    }
-
-    #[test]
-    fn userinfo_is_redacted_in_free_text() {
-        assert_eq!(
-            redact_userinfo("error connecting to mongodb://u:p%40ss@h:1/?x=1: refused, also mongodb+srv://a:b@c"),
-            "error connecting to mongodb://***@h:1/?x=1: refused, also mongodb+srv://***@c"
-        );
-        assert_eq!(redact_userinfo("mongodb://host:27017/db"), "mongodb://host:27017/db");
-        assert_eq!(redact_userinfo("no uri here"), "no uri here");
-        assert_eq!(redact_userinfo("mongodb://u:p@ss@h/x"), "mongodb://***@h/x");
-    }
-
-    #[test]
-    fn backend_defaults_and_flags() {
-        let b = resolve_backend(&BackendArgs::default(), false).unwrap();
-        assert_eq!(b, BackendSettings::default());
-        let args = BackendArgs {
-            backend_service: Some("backend:http".into()),
-            wait: Some("10s".into()),
-            interval: Some("250ms".into()),
-            metadata_path: Some("/v2/jobs/{id}/meta".into()),
-            ..Default::default()
-        };
-        let b = resolve_backend(&args, true).unwrap();
-        assert_eq!(b.target, BackendTarget::Service(Some(ServiceRef::parse("backend:http").unwrap())));
-        assert_eq!(b.wait, Some(Duration::from_secs(10)));
-        assert_eq!(b.interval, Duration::from_millis(250));
-        assert!(b.progress);
-        let off = BackendArgs { no_backend: true, backend_service: Some("x".into()), ..Default::default() };
-        assert_eq!(resolve_backend(&off, false).unwrap().target, BackendTarget::Off);
-        let url = BackendArgs { backend_url: Some("http://localhost:8080/api".into()), ..Default::default() };
-        assert!(matches!(resolve_backend(&url, false).unwrap().target, BackendTarget::Url(_)));
-    }
-
-    #[test]
-    fn backend_flags_are_validated() {
-        let bad = |args: BackendArgs| resolve_backend(&args, false).unwrap_err().to_string();
-        let both = BackendArgs {
-            backend_url: Some("http://x".into()),
-            backend_service: Some("b".into()),
-            ..Default::default()
-        };
-        assert!(bad(both).contains("both given"));
-        let secret = BackendArgs { backend_url: Some("ftp://user:hunter2@x".into()), ..Default::default() };
-        let msg = bad(secret);
-        assert!(msg.contains("ftp") && !msg.contains("hunter2"), "{msg}");
-        assert!(
-            bad(BackendArgs { backend_url: Some("not a url".into()), ..Default::default() }).contains("--backend-url")
-        );
-        assert!(bad(BackendArgs { backend_service: Some("Back End".into()), ..Default::default() })
-            .contains("--backend-service"));
-        for p in ["metadata/{id}", "/metadata", "/m/{id}/{id}", "/m/{id}?x=1"] {
-            let args = BackendArgs { metadata_path: Some(p.into()), ..Default::default() };
-            assert!(bad(args).contains("--metadata-path"), "{p}");
-        }
-        assert!(bad(BackendArgs { wait: Some("soon".into()), ..Default::default() }).contains("--wait"));
-    }
-}
+mod tests;

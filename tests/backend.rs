@@ -116,6 +116,8 @@ fn incident_invalid_job_id(tier: Tier) -> Result<(), Failed> {
     ensure(b["lastStatus"] == 404 && b["body"]["error"] == "Invalid job_id" && b["bodyIsJson"] == true, || show(&o))?;
     ensure(b["pathUsed"] == "port-forward" && b["service"] == "backend", || show(&o))?;
     ensure(b["pod"] == "backend-7c9d8f6b5-x2x9q" && b["port"] == 8080 && b["servicePort"] == 80, || show(&o))?;
+    // both tiers answer 404 for discovery.k8s.io/v1 (as 1.20 does): core/v1 Endpoints were read
+    ensure(b["endpointsFrom"] == "endpoints", || show(&o))?;
     ensure(b["request"] == "GET /metadata/19-7" && b["contentType"] == "application/json", || show(&o))?;
     ensure(b["latencyMs"].is_u64(), || show(&o))?;
     let f = finding(&v, "backend-invalid-job-id").ok_or_else(|| show(&o))?;

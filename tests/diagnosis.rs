@@ -174,7 +174,10 @@ fn with_fifty_job_pods() -> Scenario {
 }
 
 fn fifty_pods_with_bounded_concurrency(tier: Tier) -> Result<(), Failed> {
-    let ctx = tier.setup(&with_fifty_job_pods(), Backends::None);
+    let mut s = with_fifty_job_pods();
+    // the sandbox holds each log answer a while, so reads overlap and can be counted
+    s.log_delay_ms = 40;
+    let ctx = tier.setup(&s, Backends::None);
     let (o, v) = trace(&ctx, &["--log-concurrency", "4", "--no-backend", "--no-mongo"])?;
     let job_logs: Vec<&Value> =
         v["logs"].as_array().map(|a| a.iter().filter(|l| l["role"] == "job").collect()).unwrap_or_default();
@@ -189,7 +192,12 @@ fn fifty_pods_with_bounded_concurrency(tier: Tier) -> Result<(), Failed> {
         .iter()
         .filter(|r| r.path_and_query.contains("/grpc-job-19-7-w") && is_log(&r.path_and_query))
         .count();
-    ensure(log_requests == 50, || format!("{log_requests} log requests for the 50 workers, expected one each"))
+    ensure(log_requests == 50, || format!("{log_requests} log requests for the 50 workers, expected one each"))?;
+    if let Some(sandbox) = ctx.sandbox() {
+        let peak = sandbox.max_concurrent_logs();
+        ensure((2..=4).contains(&peak), || format!("{peak} log reads at once with --log-concurrency 4"))?;
+    }
+    Ok(())
 }
 
 fn since_and_tail_are_sent_to_the_api(tier: Tier) -> Result<(), Failed> {

@@ -399,6 +399,7 @@ impl Prober<'_> {
         self.facts.pod = Some(r.pod.clone());
         self.facts.service_port = Some(r.service_port);
         self.facts.choice = r.choice.clone();
+        self.facts.endpoints_from = Some(r.endpoints_from);
         match self.via {
             Via::Proxy => self.facts.port = Some(r.service_port),
             _ => {

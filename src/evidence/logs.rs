@@ -113,9 +113,10 @@ pub struct LogSource {
     pub error: Option<String>,
 }
 
-/// Reads every target's logs, a bounded number at a time. A container whose log cannot be
-/// read is recorded with its error; the whole source fails only when every read was
-/// forbidden (no `pods/log` permission).
+/// Reads every target's logs, at most `--log-concurrency` at a time across the whole run
+/// (the context's permits are shared by the job's, backend's and consumer's logs). A
+/// container whose log cannot be read is recorded with its error; the whole source fails
+/// only when every read was forbidden (no `pods/log` permission).
 pub async fn fetch(ctx: &TraceContext, targets: &[LogTarget], s: &LogSettings) -> Result<Vec<LogSource>, SourceError> {
     let api: Api<Pod> = Api::namespaced(ctx.cluster.client.clone(), ctx.namespace());
     let jobs: Vec<(LogRole, String, String, bool)> = targets
@@ -153,7 +154,11 @@ pub async fn fetch(ctx: &TraceContext, targets: &[LogTarget], s: &LogSettings) -
                     truncated: false,
                     error: None,
                 };
-                match api.logs(&pod, &lp).await {
+                // one permit per read, shared by every group of logs of the run
+                let permit = ctx.log_permits.acquire().await;
+                let answer = api.logs(&pod, &lp).await;
+                drop(permit);
+                match answer {
                     Ok(text) => {
                         let scan = scan(&text, &id, MAX_HITS_PER_SOURCE);
                         source.lines_scanned = scan.lines;

@@ -134,11 +134,25 @@ pub struct TraceContext {
     pub settings: Arc<Settings>,
     /// The whole run must be done by then (`--timeout`).
     pub deadline: Instant,
+    /// Log reads in flight across every group of logs (`--log-concurrency`).
+    pub log_permits: Arc<tokio::sync::Semaphore>,
     /// Services and Service pods, each read once and shared by the sources.
     pub lookups: Arc<services::Lookups>,
 }
 
 impl TraceContext {
+    /// A context for a run with these settings, ending by `deadline`.
+    pub fn new(cluster: Cluster, settings: Settings, deadline: Instant) -> Self {
+        let permits = settings.logs.as_ref().map_or(1, |l| l.concurrency.max(1));
+        Self {
+            cluster,
+            settings: Arc::new(settings),
+            deadline,
+            log_permits: Arc::new(tokio::sync::Semaphore::new(permits)),
+            lookups: Default::default(),
+        }
+    }
+
     pub fn namespace(&self) -> &str {
         &self.cluster.namespace
     }

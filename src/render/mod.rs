@@ -1,6 +1,7 @@
 //! Renderers: the same [`Report`] as tables (`table`, `wide`), JSON or YAML, written to
 //! any `Write`. Nothing here decides anything about the cluster.
 
+pub mod config;
 pub mod table;
 
 use std::io::{self, Write};

@@ -49,11 +49,12 @@ pub fn render(r: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> 
     let now = jiff::Timestamp::now();
     writeln!(
         out,
-        "{} {}  namespace {}{}",
+        "{} {}  namespace {}{}{}",
         style.bold("JOB"),
         style.bold(&r.job_id),
         r.namespace,
-        r.context.as_deref().map(|c| format!("  context {c}")).unwrap_or_default()
+        r.context.as_deref().map(|c| format!("  context {c}")).unwrap_or_default(),
+        r.profile.as_ref().map(|p| format!("  profile {} ({})", p.name, p.reason)).unwrap_or_default()
     )?;
     let (mark, paint) = match r.verdict.status {
         VerdictStatus::Healthy => ("HEALTHY", Paint::new().green().bold()),

@@ -143,8 +143,28 @@ fn query_value<'a>(query: &'a [(String, String)], key: &str) -> Option<&'a str> 
     query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 
+/// How many pod-log requests are being answered now, and the most there ever were at once.
+#[derive(Debug, Default)]
+struct InFlight {
+    now: std::sync::atomic::AtomicUsize,
+    max: std::sync::atomic::AtomicUsize,
+}
+
+impl InFlight {
+    fn enter(&self) {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = self.now.fetch_add(1, SeqCst) + 1;
+        self.max.fetch_max(now, SeqCst);
+    }
+    fn leave(&self) {
+        self.now.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 struct State {
     store: Store,
+    log_delay: std::time::Duration,
+    logs_in_flight: Arc<InFlight>,
     forbidden: Vec<String>,
     targets: PortTargets,
     requests: RequestLog,
@@ -298,7 +318,13 @@ async fn resource(
             let rt = namespaced(lookup(plural)?)?;
             get(state, req, rt, Some(ns), name)
         }
-        ["namespaces", ns, "pods", name, "log"] if group.is_empty() => pod_log(state, req, ns, name),
+        ["namespaces", ns, "pods", name, "log"] if group.is_empty() => {
+            state.logs_in_flight.enter();
+            tokio::time::sleep(state.log_delay).await;
+            let answer = pod_log(state, req, ns, name);
+            state.logs_in_flight.leave();
+            answer
+        }
         ["namespaces", ns, "pods", name, "portforward"] if group.is_empty() => portforward(state, req, ns, name),
         ["namespaces", ns, "services", name, "proxy", ..] if group.is_empty() => {
             let path = proxied_path(req.uri().path());
@@ -500,6 +526,7 @@ pub struct Sandbox {
     name: String,
     namespace: String,
     requests: RequestLog,
+    logs_in_flight: Arc<InFlight>,
     tasks: Tasks,
     accept: Option<JoinHandle<()>>,
 }
@@ -520,8 +547,11 @@ impl Sandbox {
         let addr = listener.local_addr()?;
         let tasks = Tasks::default();
         let requests = RequestLog::default();
+        let logs_in_flight = Arc::new(InFlight::default());
         let state = Arc::new(State {
             store: Store::load(&scenario, now),
+            log_delay: std::time::Duration::from_millis(scenario.log_delay_ms),
+            logs_in_flight: logs_in_flight.clone(),
             forbidden: scenario.forbidden.clone(),
             targets,
             requests: requests.clone(),
@@ -557,6 +587,7 @@ impl Sandbox {
             name: scenario.name,
             namespace: scenario.namespace,
             requests,
+            logs_in_flight,
             tasks,
             accept: Some(accept),
         })
@@ -597,6 +628,11 @@ impl Sandbox {
     /// Every request received so far, in order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.requests.snapshot()
+    }
+
+    /// The most pod-log requests that were ever being answered at once.
+    pub fn max_concurrent_logs(&self) -> usize {
+        self.logs_in_flight.max.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Stops accepting, ends every open connection and port-forward.

@@ -9,8 +9,8 @@ use crate::sandbox::scenario::Scenario;
 use crate::sandbox::Sandbox;
 use crate::settings::Settings;
 
-/// Runs the demo and returns the trace's report.
-pub async fn run(demo: &DemoArgs, trace: &TraceArgs) -> Result<Report> {
+/// Runs the demo; returns the trace's report and the settings it ran with.
+pub async fn run(demo: &DemoArgs, trace: &TraceArgs) -> Result<(Report, Settings)> {
     let scenario = Scenario::builtin(&demo.scenario).with_context(|| {
         let names: Vec<&str> = crate::sandbox::scenario::BUILTIN.iter().map(|(n, _)| *n).collect();
         format!("no built-in scenario {:?} (available: {})", demo.scenario, names.join(", "))
@@ -21,7 +21,7 @@ pub async fn run(demo: &DemoArgs, trace: &TraceArgs) -> Result<Report> {
     let kubeconfig = sandbox.write_kubeconfig(dir.path()).context("writing the sandbox kubeconfig")?;
     let args = TraceArgs { kubeconfig: Some(kubeconfig), context: None, namespace: Some(namespace), ..trace.clone() };
     let settings = Settings::resolve(Some(&demo.job_id), &args)?;
-    let report = crate::trace(settings).await?;
+    let report = crate::trace(settings.clone()).await?;
     sandbox.shutdown().await;
-    Ok(report)
+    Ok((report, settings))
 }

@@ -39,6 +39,10 @@ pub struct Scenario {
     /// `secrets`, `jobs`, ...): the sandbox answers 403 Forbidden for them.
     #[serde(default)]
     pub forbidden: Vec<String>,
+    /// The sandbox answers each pod-log request only after this long, so that tests can
+    /// see how many log reads a trace has in flight at once (0: at once).
+    #[serde(default)]
+    pub log_delay_ms: u64,
 }
 
 fn default_namespace() -> String {
