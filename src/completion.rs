@@ -26,13 +26,13 @@ use std::path::{Path, PathBuf};
 use std::{env, fs};
 
 use clap::builder::ValueHint;
-use clap::{Arg, ArgAction, CommandFactory};
+use clap::{Arg, ArgAction, CommandFactory, FromArgMatches};
 use thiserror::Error;
 
 use self::answer::{Answer, Candidate, Directive};
 use self::position::{Position, Want};
-use crate::cli::{Cli, CompletionShell};
-use crate::settings::{self, KubeTarget};
+use crate::cli::{Cli, CompletionShell, TraceArgs};
+use crate::settings::{self, Effective, KubeTarget};
 
 /// The plugin's executable name.
 pub const BIN_NAME: &str = "kubectl-jobtrace";
@@ -157,7 +157,7 @@ async fn values(pos: &Position<'_>, arg: &Arg) -> (Vec<Candidate>, Directive) {
         Some(Dynamic::Contexts) => lookup::contexts(target(pos).kubeconfig.as_ref()),
         Some(Dynamic::Namespaces) => lookup::namespaces(&KubeTarget { namespace: None, ..target(pos) }).await,
         Some(Dynamic::JobIds) => {
-            let (keys, patterns) = matching_rules(pos);
+            let (keys, patterns) = matching_rules(pos.done());
             lookup::job_ids(&target(pos), &keys, &patterns).await
         }
         Some(Dynamic::Scenarios) => crate::sandbox::scenario::BUILTIN
@@ -184,18 +184,57 @@ fn target(pos: &Position) -> KubeTarget {
     }
 }
 
-/// The label keys and name patterns typed, else the defaults (invalid ones left out).
-fn matching_rules(pos: &Position) -> (Vec<String>, Vec<String>) {
-    let keys: Vec<String> = pos.typed_all("label_keys").iter().filter(|k| settings::is_label_key(k)).cloned().collect();
-    let patterns: Vec<String> =
-        pos.typed_all("name_patterns").iter().filter(|p| settings::is_name_pattern(p)).cloned().collect();
-    let keys = if keys.is_empty() { vec![settings::DEFAULT_LABEL_KEY.to_string()] } else { keys };
-    let patterns = if patterns.is_empty() {
-        settings::DEFAULT_NAME_PATTERNS.iter().map(|p| p.to_string()).collect()
-    } else {
-        patterns
+/// The label keys and name patterns a trace with the words typed would use: the flags,
+/// then `JOBTRACE_*` variables, then the config profile (chosen by `--profile`, the
+/// namespace or the context), then the defaults, merged by the settings' own layers.
+/// Invalid values are left out; a config file that cannot be used counts as none.
+fn matching_rules(done: &[String]) -> (Vec<String>, Vec<String>) {
+    let args = typed_trace_args(done);
+    let merged = match Effective::gather(&args) {
+        Ok(effective) => effective.merged,
+        Err(_) => {
+            let no_config = TraceArgs { config: None, profile: None, ..args };
+            let location = crate::config::Location { path: None, source: crate::layers::Source::Default };
+            match Effective::from_parts(&no_config, location, None, &Default::default(), Default::default()) {
+                Ok(effective) => effective.merged,
+                Err(_) => return (vec![settings::DEFAULT_LABEL_KEY.into()], defaults_patterns()),
+            }
+        }
     };
+    let keys: Vec<String> = merged
+        .label_keys
+        .map(|p| p.value)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|k| settings::is_label_key(k))
+        .collect();
+    let patterns: Vec<String> = merged
+        .name_patterns
+        .map(|p| p.value)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|p| settings::is_name_pattern(p))
+        .collect();
+    let keys = if keys.is_empty() { vec![settings::DEFAULT_LABEL_KEY.to_string()] } else { keys };
+    let patterns = if patterns.is_empty() { defaults_patterns() } else { patterns };
     (keys, patterns)
+}
+
+fn defaults_patterns() -> Vec<String> {
+    settings::DEFAULT_NAME_PATTERNS.iter().map(|p| p.to_string()).collect()
+}
+
+/// The trace options among the words typed before the cursor, parsed by clap leniently
+/// (an unfinished line is no error), with the `JOBTRACE_*` variables clap reads.
+fn typed_trace_args(done: &[String]) -> TraceArgs {
+    let argv = std::iter::once(BIN_NAME.to_string()).chain(done.iter().cloned());
+    Cli::command()
+        .ignore_errors(true)
+        .try_get_matches_from(argv)
+        .ok()
+        .and_then(|m| Cli::from_arg_matches(&m).ok())
+        .map(|cli| cli.trace)
+        .unwrap_or_default()
 }
 
 /// The clap_complete shell of a `completion` argument.
@@ -411,19 +450,29 @@ mod tests {
     }
 
     #[test]
-    fn matching_rules_default_and_typed() {
-        let mut root = Cli::command();
-        root.build();
-        let pos = position::locate(&root, &words(&[""]));
+    fn matching_rules_from_flags_profile_and_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("none.yaml").to_string_lossy().into_owned();
+        let defaults = (vec!["job_id".to_string()], vec!["grpc-job-{id}".to_string(), "cleanup-job-{id}".into()]);
+        // a named config file that does not exist cannot be used: the defaults
+        assert_eq!(matching_rules(&words(&["--config", &missing])), defaults);
+        let typed =
+            words(&["--config", &missing, "--label-key", "k", "--name-pattern", "w-{id}", "--name-pattern", "Bad{id}"]);
+        assert_eq!(matching_rules(&typed), (vec!["k".to_string()], vec!["w-{id}".to_string()]));
+        // a profile's label keys and patterns apply
+        let config = dir.path().join("config.yaml");
+        fs::write(
+            &config,
+            "default-profile: panda\nprofiles:\n  panda:\n    label-keys: [jobId]\n    name-patterns: ['worker-{id}']\n",
+        )
+        .unwrap();
+        let config = config.to_string_lossy().into_owned();
         assert_eq!(
-            matching_rules(&pos),
-            (vec!["job_id".to_string()], vec!["grpc-job-{id}".into(), "cleanup-job-{id}".into()])
+            matching_rules(&words(&["--config", &config, "-n", "panda"])),
+            (vec!["jobId".to_string()], vec!["worker-{id}".to_string()])
         );
-        let pos = position::locate(
-            &root,
-            &words(&["--label-key", "k", "--name-pattern", "w-{id}", "--name-pattern", "Bad{id}", ""]),
-        );
-        assert_eq!(matching_rules(&pos), (vec!["k".to_string()], vec!["w-{id}".to_string()]));
+        // flags win over the profile
+        assert_eq!(matching_rules(&words(&["--config", &config, "--label-key", "k"])).0, ["k"]);
     }
 
     #[test]

@@ -35,9 +35,16 @@ pub struct Position<'a> {
     pub typed: BTreeMap<String, Vec<String>>,
     /// Argument ids already given (to leave out flags that cannot be repeated).
     pub used: Vec<String>,
+    /// The words before the one under the cursor.
+    pub done: Vec<String>,
 }
 
 impl Position<'_> {
+    /// The words before the one under the cursor.
+    pub fn done(&self) -> &[String] {
+        &self.done
+    }
+
     /// The last value typed for the argument `id`, if any.
     pub fn typed_one(&self, id: &str) -> Option<&str> {
         self.typed.get(id).and_then(|v| v.last()).map(String::as_str)
@@ -138,7 +145,7 @@ pub fn locate<'a>(root: &'a Command, words: &[String]) -> Position<'a> {
         _ if after_dashes => Want::Positional { subcommands: false, arg: nth_positional(cmd, positionals) },
         _ => classify_current(cmd, &current, positionals),
     };
-    Position { command: cmd, path, want, current, typed, used }
+    Position { command: cmd, path, want, current, typed, used, done: done.to_vec() }
 }
 
 fn classify_current<'a>(cmd: &'a Command, current: &str, positionals: usize) -> Want<'a> {
