@@ -4,9 +4,7 @@
 //! the endpoints but is exactly what the incident's hypothesis 3 asks about.
 
 use k8s_openapi::api::core::v1::{Pod, Service};
-use kube::api::ListParams;
 use kube::core::{Expression, Selector};
-use kube::Api;
 use serde::{Deserialize, Serialize};
 
 use super::discovery::Matcher;
@@ -60,43 +58,42 @@ impl ConsumerFacts {
 
 /// Finds the consumer Service and reads its pods.
 pub async fn fetch(ctx: &TraceContext) -> Result<ConsumerFacts, SourceError> {
-    let services: Api<Service> = Api::namespaced(ctx.cluster.client.clone(), ctx.namespace());
+    let (client, ns) = (&ctx.cluster.client, ctx.namespace());
     let det = detector();
     let (service, choice) = match &ctx.settings.consumer_service {
-        Some(name) => match services.get_opt(name).await.map_err(|e| SourceError::from_kube("get service", e))? {
+        Some(name) => match ctx.lookups.service(client, ns, name).await? {
             Some(s) => (s, None),
-            None => return Err(SourceError::Other(format!("Service {}/{name} not found", ctx.namespace()))),
+            None => return Err(SourceError::Other(format!("Service {ns}/{name} not found"))),
         },
         None => {
-            let list =
-                services.list(&ListParams::default()).await.map_err(|e| SourceError::from_kube("list services", e))?;
-            let ranked = rank_candidates(&list.items, &det);
+            let list = ctx.lookups.services(client, ns).await?;
+            let ranked = rank_candidates(&list, &det);
             let Some(best) = ranked.first() else {
                 return Ok(ConsumerFacts::default());
             };
-            let svc = list.items.iter().find(|s| s.metadata.name.as_deref() == Some(best.name.as_str())).cloned();
+            let svc = list.iter().find(|s| s.metadata.name.as_deref() == Some(best.name.as_str())).cloned();
             (svc.unwrap_or_default(), explain_choice(&ranked, &det))
         }
     };
     let selector = selector_of(&service);
-    let pods = pods_selected(ctx, selector.as_deref(), "list consumer pods").await?;
+    let pods = pods_selected(ctx, selector.as_deref()).await?;
     Ok(extract(&service, choice, selector, &pods))
 }
 
-/// Every pod a Service's selector picks (ready or not); none without a selector.
-pub async fn pods_selected(ctx: &TraceContext, selector: Option<&str>, what: &str) -> Result<Vec<Pod>, SourceError> {
+/// Every pod a Service's selector picks (ready or not); none without a selector. Read
+/// through the trace's shared lookups, so a Service's pods are listed once.
+pub async fn pods_selected(ctx: &TraceContext, selector: Option<&str>) -> Result<Vec<Pod>, SourceError> {
     let Some(sel) = selector else { return Ok(Vec::new()) };
-    let api: Api<Pod> = Api::namespaced(ctx.cluster.client.clone(), ctx.namespace());
-    Ok(api.list(&ListParams::default().labels(sel)).await.map_err(|e| SourceError::from_kube(what, e))?.items)
+    Ok(ctx.lookups.pods(&ctx.cluster.client, ctx.namespace(), sel).await?.to_vec())
 }
 
-/// The pods behind a named Service, for reading their logs.
+/// The pods behind a named Service, for reading their logs: the backend's resolution has
+/// already read both the Service and its pods, so this asks the API nothing more.
 pub async fn pods_of_service(ctx: &TraceContext, name: &str) -> Result<Vec<PodFacts>, SourceError> {
-    let services: Api<Service> = Api::namespaced(ctx.cluster.client.clone(), ctx.namespace());
-    let Some(svc) = services.get_opt(name).await.map_err(|e| SourceError::from_kube("get service", e))? else {
+    let Some(svc) = ctx.lookups.service(&ctx.cluster.client, ctx.namespace(), name).await? else {
         return Ok(Vec::new());
     };
-    let pods = pods_selected(ctx, selector_of(&svc).as_deref(), "list service pods").await?;
+    let pods = pods_selected(ctx, selector_of(&svc).as_deref()).await?;
     Ok(extract(&svc, None, None, &pods).pods)
 }
 

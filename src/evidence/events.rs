@@ -1,8 +1,10 @@
 //! Warning events: listed once for the namespace (`type=Warning`, paginated) while
-//! discovery runs, then kept for the matched pods and Jobs only.
+//! discovery runs, then kept for the matched pods and Jobs only. Each page is cut down
+//! as it arrives to the Pod and Job events' few fields the facts use, so a namespace
+//! with many warnings costs a few hundred bytes per event, not whole Event objects.
 
-use k8s_openapi::api::core::v1::Event;
-use kube::api::ListParams;
+use k8s_openapi::api::core::v1::{Event, ObjectReference};
+use kube::api::{ListParams, ObjectMeta};
 use kube::Api;
 
 use super::discovery::PAGE_SIZE;
@@ -16,12 +18,33 @@ pub async fn fetch_warnings(ctx: &TraceContext) -> Result<Vec<Event>, SourceErro
     let mut out = Vec::new();
     loop {
         let page = api.list(&lp).await.map_err(|e| SourceError::from_kube("list events", e))?;
-        out.extend(page.items);
+        out.extend(page.items.into_iter().filter_map(slim));
         match page.metadata.continue_.filter(|c| !c.is_empty()) {
             Some(token) => lp = lp.continue_token(&token),
             None => return Ok(out),
         }
     }
+}
+
+/// A Pod or Job event reduced to what [`for_objects`] and [`extract`] read; `None` for
+/// events about other kinds, which no trace matches.
+fn slim(e: Event) -> Option<Event> {
+    let o = e.involved_object;
+    if !matches!(o.kind.as_deref(), Some("Pod" | "Job")) {
+        return None;
+    }
+    Some(Event {
+        metadata: ObjectMeta { creation_timestamp: e.metadata.creation_timestamp, ..Default::default() },
+        involved_object: ObjectReference { kind: o.kind, name: o.name, uid: o.uid, ..Default::default() },
+        type_: e.type_,
+        reason: e.reason,
+        message: e.message,
+        count: e.count,
+        last_timestamp: e.last_timestamp,
+        event_time: e.event_time,
+        first_timestamp: e.first_timestamp,
+        ..Default::default()
+    })
 }
 
 /// The Warning events about the given `(kind, name, uid)` objects, newest first.
@@ -97,5 +120,15 @@ mod tests {
         assert_eq!(got[0].message, "Back-off restarting failed container");
         assert_eq!(got[0].count, 6);
         assert_eq!(got[1].reason, "BackoffLimitExceeded");
+    }
+
+    #[test]
+    fn pages_keep_only_what_the_facts_use() {
+        let mut e = event("Pod", "grpc-job-19-7-8rlgb", "u1", "Warning", "BackOff");
+        e.metadata.managed_fields = Some(vec![Default::default()]);
+        let kept = slim(e.clone()).unwrap();
+        assert!(kept.metadata.managed_fields.is_none() && kept.metadata.name.is_none());
+        assert_eq!(extract(&kept), extract(&e));
+        assert!(slim(event("Node", "n1", "u9", "Warning", "NodeNotReady")).is_none());
     }
 }

@@ -69,7 +69,7 @@ impl<T> Collected<T> {
 }
 
 /// Why a source failed. Messages are one line and carry no credentials.
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, Error)]
 pub enum SourceError {
     #[error("forbidden: {message}")]
     Forbidden { message: String },
@@ -141,6 +141,8 @@ pub struct TraceContext {
     pub deadline: Instant,
     /// Log reads in flight across every group of logs (`--log-concurrency`).
     pub log_permits: Arc<tokio::sync::Semaphore>,
+    /// Services and Service pods, each read once and shared by the sources.
+    pub lookups: Arc<services::Lookups>,
 }
 
 impl TraceContext {
@@ -152,6 +154,7 @@ impl TraceContext {
             settings: Arc::new(settings),
             deadline,
             log_permits: Arc::new(tokio::sync::Semaphore::new(permits)),
+            lookups: Default::default(),
         }
     }
 

@@ -16,6 +16,7 @@
 //! times are compared with the records by the rules, after discovery (which runs at the
 //! same time as this source).
 
+use std::collections::BTreeMap;
 use std::future::IntoFuture;
 use std::time::Duration;
 
@@ -120,38 +121,35 @@ pub async fn collect(ctx: &TraceContext) -> Result<MongoFacts, SourceError> {
 
     // Service -> ready pod -> in-process port-forward (unless the URI is reachable as is).
     let mut forward: Option<LocalForward> = None;
-    let mut pod: Option<(String, u16)> = None;
-    if !s.direct {
+    let uri_login = uri_options.as_ref().and_then(|o| o.credential.as_ref()).is_some_and(|c| c.username.is_some());
+    let creds: Credentials = if s.direct {
+        mongo_credentials::resolve(ctx, uri_login, s.secret.as_ref(), None).await
+    } else {
         let spec = ServiceSpec { explicit: s.service.clone(), detector: detector() };
-        let resolved = match services::resolve(ctx, &spec).await {
-            Ok(r) => r,
-            Err(e @ (ResolveError::NotFound { .. } | ResolveError::NoSuchService { .. })) => {
-                return fail(facts, MongoStatus::NotFound, e.to_string());
-            }
-            Err(ResolveError::Source(e)) => return Err(e),
-            Err(e) => return fail(facts, MongoStatus::Unreachable, e.to_string()),
-        };
+        let (resolved, pod) =
+            match services::resolve_with(&ctx.cluster.client, ctx.namespace(), &spec, &ctx.lookups).await {
+                Ok(r) => r,
+                Err(e @ (ResolveError::NotFound { .. } | ResolveError::NoSuchService { .. })) => {
+                    return fail(facts, MongoStatus::NotFound, e.to_string());
+                }
+                Err(ResolveError::Source(e)) => return Err(e),
+                Err(e) => return fail(facts, MongoStatus::Unreachable, e.to_string()),
+            };
         facts.service = Some(format!("{}:{}", resolved.service, resolved.service_port));
         facts.pod = Some(format!("{}:{}", resolved.pod, resolved.pod_port));
         facts.choice = resolved.choice.clone();
-        match portforward::forward(&ctx.cluster.client, &resolved.namespace, &resolved.pod, resolved.pod_port, limit)
-            .await
-        {
+        // The forward and the credentials both need only the pod: they are set up at once.
+        // Credentials: the URI's, else --mongo-secret, else the pod's env, else none.
+        let (forwarded, creds) = tokio::join!(
+            portforward::forward(&ctx.cluster.client, &resolved.namespace, &resolved.pod, resolved.pod_port, limit),
+            mongo_credentials::resolve(ctx, uri_login, s.secret.as_ref(), pod.as_ref().map(|p| (p, resolved.pod_port)))
+        );
+        match forwarded {
             Ok(f) => forward = Some(f),
             Err(e) => return fail(facts, MongoStatus::Unreachable, e.to_string()),
         }
-        pod = Some((resolved.pod.clone(), resolved.pod_port));
-    }
-
-    // Credentials: the URI's, else --mongo-secret, else the pod's env, else none.
-    let uri_login = uri_options.as_ref().and_then(|o| o.credential.as_ref()).is_some_and(|c| c.username.is_some());
-    let creds: Credentials = mongo_credentials::resolve(
-        ctx,
-        uri_login,
-        s.secret.as_ref(),
-        pod.as_ref().map(|(p, port)| (p.as_str(), *port)),
-    )
-    .await;
+        creds
+    };
     facts.credentials = creds.label.clone();
     facts.credentials_problem = creds.problem.clone();
     let mut options = match (uri_options, &creds.secret_uri) {
@@ -190,9 +188,9 @@ pub async fn collect(ctx: &TraceContext) -> Result<MongoFacts, SourceError> {
     };
 
     let work = async {
-        match choose_databases(&client, s, uri_db.as_deref(), limit).await {
-            Ok((databases, from)) => {
-                let searched = search(&client, s, &databases, ctx.job_id(), limit).await;
+        match choose_databases_listed(&client, s, uri_db.as_deref(), limit).await {
+            Ok((databases, from, listed)) => {
+                let searched = search_listed(&client, s, &databases, &listed, ctx.job_id(), limit).await;
                 (Some((databases, from)), searched)
             }
             Err(e) => (None, Err(e)),
@@ -495,22 +493,39 @@ pub async fn choose_databases(
     uri_db: Option<&str>,
     limit: Duration,
 ) -> Result<(Vec<String>, &'static str), DriverFailure> {
+    let (chosen, from, _) = choose_databases_listed(client, settings, uri_db, limit).await?;
+    Ok((chosen, from))
+}
+
+/// The collections of the databases already listed, so that the search does not list them again.
+pub type Listed = BTreeMap<String, Vec<String>>;
+
+/// [`choose_databases`], with the collections it listed on the way, which the search
+/// then does not list a second time.
+pub async fn choose_databases_listed(
+    client: &Client,
+    settings: &MongoSettings,
+    uri_db: Option<&str>,
+    limit: Duration,
+) -> Result<(Vec<String>, &'static str, Listed), DriverFailure> {
     if let Some(db) = &settings.database {
-        return Ok((vec![db.clone()], "flag"));
+        return Ok((vec![db.clone()], "flag", Listed::new()));
     }
     if let Some(db) = uri_db.filter(|d| !d.is_empty()) {
-        return Ok((vec![db.to_string()], "uri"));
+        return Ok((vec![db.to_string()], "uri", Listed::new()));
     }
     let names = timed("listDatabases", limit, client.list_database_names().into_future()).await?;
-    let mut chosen = Vec::new();
-    for db in names.into_iter().filter(|n| !SYSTEM_DATABASES.contains(&n.as_str())) {
+    let names: Vec<String> = names.into_iter().filter(|n| !SYSTEM_DATABASES.contains(&n.as_str())).collect();
+    // One database after the other, on the driver's one connection (see `search_listed`).
+    let mut listed = Listed::new();
+    for db in names {
         let collections =
             timed("listCollections", limit, client.database(&db).list_collection_names().into_future()).await?;
-        if collections.iter().any(|c| settings.collections.contains(c)) {
-            chosen.push(db);
-        }
+        listed.insert(db, collections);
     }
-    Ok((chosen, "discovered"))
+    let chosen =
+        listed.iter().filter(|(_, cs)| cs.iter().any(|c| settings.collections.contains(c))).map(|(db, _)| db.clone());
+    Ok((chosen.collect(), "discovered", listed))
 }
 
 /// Looks the id up in every configured collection of every database, concurrently.
@@ -521,11 +536,31 @@ pub async fn search(
     id: &JobId,
     limit: Duration,
 ) -> Result<Vec<MongoCollectionFacts>, DriverFailure> {
+    search_listed(client, settings, databases, &Listed::new(), id, limit).await
+}
+
+/// [`search`], listing only the databases whose collections are not in `listed`.
+pub async fn search_listed(
+    client: &Client,
+    settings: &MongoSettings,
+    databases: &[String],
+    listed: &Listed,
+    id: &JobId,
+    limit: Duration,
+) -> Result<Vec<MongoCollectionFacts>, DriverFailure> {
     let mut lookups = Vec::new();
     for db in databases {
         lookups.push(async move {
-            let database = client.database(db);
-            let existing = timed("listCollections", limit, database.list_collection_names().into_future()).await?;
+            let existing = match listed.get(db) {
+                Some(cs) => cs.clone(),
+                None => {
+                    let database = client.database(db);
+                    timed("listCollections", limit, database.list_collection_names().into_future()).await?
+                }
+            };
+            // One after the other: the driver would open a connection per concurrent
+            // lookup, and through a port-forward a new connection costs more round trips
+            // (a new forward, a handshake) than waiting for the one already open.
             let mut out = Vec::new();
             for coll in &settings.collections {
                 if !existing.contains(coll) {

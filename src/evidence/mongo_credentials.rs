@@ -221,12 +221,14 @@ pub async fn fetch_secret(ctx: &TraceContext, name: &str) -> Result<BTreeMap<Str
     }
 }
 
-/// Reads one env value, fetching the Secret it references if needed (only `key` is read).
-async fn read_env(ctx: &TraceContext, v: &EnvValue) -> Result<String, SecretError> {
+/// Reads one env value, from the Secrets already read when it references one (only `key` is used).
+fn read_env(secrets: &BTreeMap<&str, BTreeMap<String, Vec<u8>>>, v: &EnvValue) -> Result<String, SecretError> {
     match v {
         EnvValue::Literal(s) => Ok(s.clone()),
         EnvValue::SecretKey { name, key } => {
-            let data = fetch_secret(ctx, name).await?;
+            let data = secrets
+                .get(name.as_str())
+                .ok_or_else(|| SecretError::Other { name: name.clone(), detail: "was not read".into() })?;
             data.get(key)
                 .map(|v| String::from_utf8_lossy(v).to_string())
                 .ok_or_else(|| SecretError::Other { name: name.clone(), detail: format!("has no key {key}") })
@@ -234,13 +236,14 @@ async fn read_env(ctx: &TraceContext, v: &EnvValue) -> Result<String, SecretErro
     }
 }
 
-/// Credentials from `--mongo-secret`, else from the Mongo pod's env; `has_uri_login` says
-/// the URI already carries a user (then nothing is read).
+/// Credentials from `--mongo-secret`, else from the Mongo pod's env (`pod`: the object the
+/// Service resolution read, and the port it serves); `has_uri_login` says the URI already
+/// carries a user (then nothing is read).
 pub async fn resolve(
     ctx: &TraceContext,
     has_uri_login: bool,
     secret: Option<&SecretRef>,
-    pod: Option<(&str, u16)>,
+    pod: Option<(&Pod, u16)>,
 ) -> Credentials {
     if has_uri_login {
         return Credentials { label: "uri-flag".into(), ..Default::default() };
@@ -252,25 +255,30 @@ pub async fn resolve(
             Err(e) => Credentials { problem: Some(e.to_string()), ..Credentials::none() },
         };
     }
-    let Some((pod_name, port)) = pod else { return Credentials::none() };
-    let api: Api<Pod> = Api::namespaced(ctx.cluster.client.clone(), ctx.namespace());
-    let pod = match api.get(pod_name).await {
-        Ok(p) => p,
-        Err(e) => {
-            let e = SourceError::from_kube(&format!("get pod {pod_name}"), e);
-            tracing::debug!(error = %e, "mongo: cannot read the Mongo pod's env");
-            return Credentials::none();
-        }
+    let Some((pod, port)) = pod else {
+        tracing::debug!("mongo: the Mongo pod could not be read, so neither could its env");
+        return Credentials::none();
     };
-    let Some(env) = env_credentials(&pod, port) else { return Credentials::none() };
+    let Some(env) = env_credentials(pod, port) else { return Credentials::none() };
     tracing::debug!(container = %env.container, "mongo: credentials from the pod's env");
     let read = async {
-        let user = read_env(ctx, &env.user).await?;
-        let password = read_env(ctx, &env.password).await?;
-        let auth_db = match &env.auth_db {
-            Some(v) => Some(read_env(ctx, v).await?),
-            None => None,
-        };
+        // Each Secret the variables name is read once, all at once (user and password
+        // usually come from the same one).
+        let mut names: Vec<&str> = [Some(&env.user), Some(&env.password), env.auth_db.as_ref()]
+            .into_iter()
+            .flatten()
+            .filter_map(|v| match v {
+                EnvValue::SecretKey { name, .. } => Some(name.as_str()),
+                EnvValue::Literal(_) => None,
+            })
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        let fetched = futures::future::try_join_all(names.iter().map(|n| fetch_secret(ctx, n))).await?;
+        let secrets: BTreeMap<&str, BTreeMap<String, Vec<u8>>> = names.into_iter().zip(fetched).collect();
+        let user = read_env(&secrets, &env.user)?;
+        let password = read_env(&secrets, &env.password)?;
+        let auth_db = env.auth_db.as_ref().map(|v| read_env(&secrets, v)).transpose()?;
         Ok::<_, SecretError>(UserPassword { user, password: Password::new(password), auth_db })
     };
     match read.await {

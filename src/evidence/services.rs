@@ -10,8 +10,10 @@
 //! The fetch is thin ([`resolve`]); ranking candidates, picking the endpoint and resolving
 //! the port are pure functions unit-tested on YAML fixtures.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
 
 use k8s_openapi::api::core::v1::{Endpoints, Pod, Service, ServicePort};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
@@ -21,6 +23,7 @@ use kube::core::{Expression, Selector};
 use kube::{Api, Client};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
+use tokio::sync::OnceCell;
 
 use super::{SourceError, TraceContext};
 
@@ -232,17 +235,93 @@ impl From<ResolveError> for SourceError {
 // ---------------------------------------------------------------------------------------
 // fetch
 
-/// Resolves the spec in the trace's namespace.
-pub async fn resolve(ctx: &TraceContext, spec: &ServiceSpec) -> Result<ResolvedService, ResolveError> {
-    resolve_in(&ctx.cluster.client, ctx.namespace(), spec).await
+/// One answer per key, shared by every caller that asks for it during a trace.
+type Memo<T> = Mutex<HashMap<String, Arc<OnceCell<Result<T, SourceError>>>>>;
+
+async fn memo<T, F>(map: &Memo<T>, key: String, fetch: impl FnOnce() -> F) -> Result<T, SourceError>
+where
+    T: Clone,
+    F: Future<Output = Result<T, SourceError>>,
+{
+    let cell = map.lock().unwrap_or_else(|e| e.into_inner()).entry(key).or_default().clone();
+    cell.get_or_init(fetch).await.clone()
 }
 
-/// Resolves the spec in `namespace` with `client`.
+/// The trace's shared reads of Services and of the pods a Service selects. The backend,
+/// MongoDB and consumer lookups each need the namespace's Services, and the backend's
+/// logs need the very pods its resolution looks at: each is asked once, by whichever
+/// caller comes first, and the others wait for that answer instead of asking again.
+#[derive(Debug, Default)]
+pub struct Lookups {
+    services: Memo<Arc<Vec<Service>>>,
+    service: Memo<Option<Service>>,
+    pods: Memo<Arc<Vec<Pod>>>,
+}
+
+impl Lookups {
+    /// Every Service of `namespace` (one list per trace).
+    pub async fn services(&self, client: &Client, namespace: &str) -> Result<Arc<Vec<Service>>, SourceError> {
+        memo(&self.services, namespace.to_string(), || async {
+            let api: Api<Service> = Api::namespaced(client.clone(), namespace);
+            let list =
+                api.list(&ListParams::default()).await.map_err(|e| SourceError::from_kube("list services", e))?;
+            Ok(Arc::new(list.items))
+        })
+        .await
+    }
+
+    /// The Service `name`: from the list when it was already read, else one GET per name.
+    pub async fn service(&self, client: &Client, namespace: &str, name: &str) -> Result<Option<Service>, SourceError> {
+        let listed = self.services.lock().unwrap_or_else(|e| e.into_inner()).get(namespace).cloned();
+        if let Some(Ok(all)) = listed.as_deref().and_then(OnceCell::get) {
+            return Ok(all.iter().find(|s| s.metadata.name.as_deref() == Some(name)).cloned());
+        }
+        memo(&self.service, format!("{namespace}/{name}"), || async {
+            let api: Api<Service> = Api::namespaced(client.clone(), namespace);
+            api.get_opt(name).await.map_err(|e| SourceError::from_kube("get service", e))
+        })
+        .await
+    }
+
+    /// Every pod `selector` picks in `namespace`, ready or not (one list per selector).
+    pub async fn pods(&self, client: &Client, namespace: &str, selector: &str) -> Result<Arc<Vec<Pod>>, SourceError> {
+        memo(&self.pods, format!("{namespace}/{selector}"), || async {
+            let api: Api<Pod> = Api::namespaced(client.clone(), namespace);
+            let list = api
+                .list(&ListParams::default().labels(selector))
+                .await
+                .map_err(|e| SourceError::from_kube("list service pods", e))?;
+            Ok(Arc::new(list.items))
+        })
+        .await
+    }
+}
+
+/// Resolves the spec in the trace's namespace.
+pub async fn resolve(ctx: &TraceContext, spec: &ServiceSpec) -> Result<ResolvedService, ResolveError> {
+    Ok(resolve_with(&ctx.cluster.client, ctx.namespace(), spec, &ctx.lookups).await?.0)
+}
+
+/// Resolves the spec in `namespace` with `client`, sharing nothing with other lookups.
 pub async fn resolve_in(client: &Client, namespace: &str, spec: &ServiceSpec) -> Result<ResolvedService, ResolveError> {
-    let services: Api<Service> = Api::namespaced(client.clone(), namespace);
+    Ok(resolve_with(client, namespace, spec, &Lookups::default()).await?.0)
+}
+
+/// Resolves the spec, reading through `lookups`, and returns the chosen pod's object too
+/// when it could be read (its env holds the MongoDB credentials).
+///
+/// The endpoints and the pods the Service selects both need only the Service, so they are
+/// read at once; the chosen pod comes from that list (a GET only when the Service has no
+/// selector or its pods may not be listed).
+pub async fn resolve_with(
+    client: &Client,
+    namespace: &str,
+    spec: &ServiceSpec,
+    lookups: &Lookups,
+) -> Result<(ResolvedService, Option<Pod>), ResolveError> {
     let (service, wanted_port, candidates) = match &spec.explicit {
         Some(r) => {
-            let svc = services.get_opt(&r.name).await.map_err(|e| SourceError::from_kube("get service", e))?;
+            let svc = lookups.service(client, namespace, &r.name).await?;
             let svc = svc.ok_or_else(|| ResolveError::NoSuchService {
                 namespace: namespace.to_string(),
                 name: r.name.clone(),
@@ -250,25 +329,33 @@ pub async fn resolve_in(client: &Client, namespace: &str, spec: &ServiceSpec) ->
             (svc, r.port.clone(), Vec::new())
         }
         None => {
-            let list =
-                services.list(&ListParams::default()).await.map_err(|e| SourceError::from_kube("list services", e))?;
-            let ranked = rank_candidates(&list.items, &spec.detector);
+            let list = lookups.services(client, namespace).await?;
+            let ranked = rank_candidates(&list, &spec.detector);
             let Some(best) = ranked.first() else {
                 return Err(ResolveError::NotFound {
                     role: spec.detector.role.clone(),
                     namespace: namespace.to_string(),
-                    looked_at: list.items.len(),
+                    looked_at: list.len(),
                     flag: spec.detector.flag.clone(),
                 });
             };
-            let svc = list.items.iter().find(|s| s.metadata.name.as_deref() == Some(best.name.as_str())).cloned();
+            let svc = list.iter().find(|s| s.metadata.name.as_deref() == Some(best.name.as_str())).cloned();
             (svc.unwrap_or_default(), None, ranked)
         }
     };
     let name = service.metadata.name.clone().unwrap_or_default();
     let sp = pick_service_port(&service, wanted_port.as_ref(), &spec.detector)?.clone();
 
-    let (addrs, from) = fetch_endpoints(client, namespace, &name).await?;
+    let selector = super::consumer::selector_of(&service);
+    let (endpoints, selected) = tokio::join!(fetch_endpoints(client, namespace, &name), async {
+        match &selector {
+            Some(sel) => lookups.pods(client, namespace, sel).await.ok(),
+            None => None,
+        }
+    });
+    let (addrs, from) = endpoints?;
+    let listed =
+        |pod: &str| selected.iter().flat_map(|v| v.iter()).find(|p| p.metadata.name.as_deref() == Some(pod)).cloned();
     let not_ready: Vec<String> =
         addrs.iter().filter(|a| !a.ready).map(|a| a.pod.clone().unwrap_or_else(|| a.ip.clone())).collect();
     let ready: Vec<&EndpointAddr> = addrs.iter().filter(|a| a.ready && a.pod.is_some()).collect();
@@ -281,7 +368,9 @@ pub async fn resolve_in(client: &Client, namespace: &str, spec: &ServiceSpec) ->
     if !spec.detector.prefer_pod_labels.is_empty() && ready.len() > 1 {
         for a in ready.iter().take(MAX_PREFERENCE_FETCH) {
             let pod = a.pod.clone().unwrap_or_default();
-            if let Ok(Some(p)) = pods.get_opt(&pod).await {
+            if let Some(p) = listed(&pod) {
+                fetched.insert(pod, p);
+            } else if let Ok(Some(p)) = pods.get_opt(&pod).await {
                 fetched.insert(pod, p);
             }
         }
@@ -290,7 +379,7 @@ pub async fn resolve_in(client: &Client, namespace: &str, spec: &ServiceSpec) ->
         fetched.iter().map(|(n, p)| (n.clone(), p.metadata.labels.clone().unwrap_or_default())).collect();
     let (chosen, pod_reason) = pick_endpoint(&ready, &labels, &spec.detector.prefer_pod_labels);
     let pod_name = chosen.pod.clone().unwrap_or_default();
-    let pod = match fetched.remove(&pod_name) {
+    let pod = match fetched.remove(&pod_name).or_else(|| listed(&pod_name)) {
         Some(p) => Some(p),
         // A pod we may not read still has its endpoint port: resolution goes on without it.
         None => pods.get_opt(&pod_name).await.ok().flatten(),
@@ -302,7 +391,7 @@ pub async fn resolve_in(client: &Client, namespace: &str, spec: &ServiceSpec) ->
         (Some(a), Some(b)) => Some(format!("{a}; {b}")),
         (a, b) => a.or(b),
     };
-    Ok(ResolvedService {
+    let resolved = ResolvedService {
         namespace: namespace.to_string(),
         service: name,
         service_port: u16::try_from(sp.port).unwrap_or_default(),
@@ -315,7 +404,8 @@ pub async fn resolve_in(client: &Client, namespace: &str, spec: &ServiceSpec) ->
         not_ready,
         candidates,
         choice,
-    })
+    };
+    Ok((resolved, pod))
 }
 
 /// The Service's endpoint addresses: EndpointSlices first; core/v1 Endpoints when slices
