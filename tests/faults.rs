@@ -410,7 +410,7 @@ fn apiserver_blackholed() -> Result<(), Failed> {
     let mut cmd = plugin(home.path());
     cmd.env("KUBECONFIG", &kc);
     let r = run_cmd(cmd, &["19-7", "-o", "json", "--timeout", "3s"]);
-    r.check(&[2], &["timed out"])
+    r.check(&[2], &["timed out", "--timeout"])
 }
 
 fn apiserver_slower_than_request_timeout() -> Result<(), Failed> {
@@ -427,7 +427,7 @@ fn apiserver_slower_than_request_timeout() -> Result<(), Failed> {
     let mut cmd = plugin(home.path());
     cmd.env("KUBECONFIG", &kc);
     let r = run_cmd(cmd, &["19-7", "-o", "json", "--request-timeout", "1s", "--timeout", "8s"]);
-    r.check(&[2], &["timed out"])?;
+    r.check(&[2], &["timed out", "--request-timeout"])?;
     // each request gives up after --request-timeout, long before --timeout
     ensure(r.took < Duration::from_secs(5), || format!("--request-timeout 1s not honoured\n{}", r.show()))
 }

@@ -77,7 +77,11 @@ pub enum SourceError {
     Api { what: String, code: u16, reason: String, message: String },
     #[error("{what}: {detail}")]
     Transport { what: String, detail: String },
-    #[error("timed out after {}", humantime::format_duration(Duration::from_millis(.0.as_millis() as u64)))]
+    /// Cut by the run's deadline.
+    #[error(
+        "timed out after {} (the run's --timeout)",
+        humantime::format_duration(Duration::from_millis(.0.as_millis() as u64))
+    )]
     TimedOut(Duration),
     #[error("{0}")]
     Other(String),
