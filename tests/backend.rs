@@ -263,21 +263,10 @@ fn ten_megabytes_are_capped(tier: Tier) -> Result<(), Failed> {
 /// (which reaps the child: clippy cannot see that).
 #[allow(clippy::zombie_processes)]
 fn run_measured(ctx: &Ctx, args: &[&str]) -> (Output, i64) {
-    use std::io::Read;
     use std::os::unix::process::ExitStatusExt;
-    use std::process::Stdio;
     let mut cmd = ctx.command(support::tier::BIN, support::User::Reader);
-    cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("run the plugin");
-    let reader = |mut r: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = r.read_to_end(&mut buf);
-            buf
-        })
-    };
-    let out = reader(Box::new(child.stdout.take().unwrap()));
-    let err = reader(Box::new(child.stderr.take().unwrap()));
+    cmd.args(args);
+    let (child, out, err) = support::tier::spawn_reading(&mut cmd).expect("run the plugin");
     let mut status = 0;
     // SAFETY: an all-zero rusage is a valid value; wait4 fills it for our own child.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };

@@ -284,16 +284,13 @@ impl Ctx {
     }
 }
 
-/// Runs `cmd` to completion, killing it after [`RUN_TIMEOUT`] (then panics with what it
-/// printed so far).
-pub fn output(mut cmd: Command) -> Output {
-    let what = format!("{cmd:?}");
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
+/// Output of a child read to the end on its own thread.
+pub type Reader = std::thread::JoinHandle<Vec<u8>>;
+
+/// Spawns `cmd` with stdin closed, its stdout and stderr each read to the end on a thread
+/// of its own (so neither pipe fills up and blocks the child).
+pub fn spawn_reading(cmd: &mut Command) -> std::io::Result<(std::process::Child, Reader, Reader)> {
+    let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
     let reader = |mut r: Box<dyn Read + Send>| {
         std::thread::spawn(move || {
             let mut buf = Vec::new();
@@ -301,8 +298,16 @@ pub fn output(mut cmd: Command) -> Output {
             buf
         })
     };
-    let out = reader(Box::new(child.stdout.take().unwrap()));
-    let err = reader(Box::new(child.stderr.take().unwrap()));
+    let out = reader(Box::new(child.stdout.take().expect("piped stdout")));
+    let err = reader(Box::new(child.stderr.take().expect("piped stderr")));
+    Ok((child, out, err))
+}
+
+/// Runs `cmd` to completion, killing it after [`RUN_TIMEOUT`] (then panics with what it
+/// printed so far).
+pub fn output(mut cmd: Command) -> Output {
+    let what = format!("{cmd:?}");
+    let (mut child, out, err) = spawn_reading(&mut cmd).unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
     let start = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait for child") {
