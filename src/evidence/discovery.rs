@@ -176,21 +176,57 @@ where
     Ok(found)
 }
 
-/// Lists every object of a selector, page by page.
-async fn list_all<K>(api: &Api<K>, selector: &str, what: &str) -> Result<Vec<K>, SourceError>
+/// Lists page by page (`limit`/`continue`), keeping what `keep` makes of each object as
+/// the page arrives, so memory follows what is kept, not the namespace.
+pub async fn list_paged<K, T>(
+    api: &Api<K>,
+    lp: ListParams,
+    what: &str,
+    mut keep: impl FnMut(K) -> Option<T>,
+) -> Result<Vec<T>, SourceError>
 where
     K: Resource + Clone + DeserializeOwned + Debug,
 {
     let mut out = Vec::new();
-    let mut lp = ListParams::default().labels(selector).limit(PAGE_SIZE);
+    let mut lp = lp.limit(PAGE_SIZE);
     loop {
         let page = api.list(&lp).await.map_err(|e| SourceError::from_kube(what, e))?;
-        out.extend(page.items);
+        out.extend(page.items.into_iter().filter_map(&mut keep));
         match page.metadata.continue_.filter(|c| !c.is_empty()) {
             Some(token) => lp = lp.continue_token(&token),
             None => return Ok(out),
         }
     }
+}
+
+/// [`list_paged`] over metadata-only pages (`PartialObjectMetadataList`).
+pub async fn list_metadata_paged<K, T>(
+    api: &Api<K>,
+    lp: ListParams,
+    what: &str,
+    mut keep: impl FnMut(ObjectMeta) -> Option<T>,
+) -> Result<Vec<T>, SourceError>
+where
+    K: Resource + Clone + DeserializeOwned + Debug,
+{
+    let mut out = Vec::new();
+    let mut lp = lp.limit(PAGE_SIZE);
+    loop {
+        let page = api.list_metadata(&lp).await.map_err(|e| SourceError::from_kube(what, e))?;
+        out.extend(page.items.into_iter().filter_map(|item| keep(item.metadata)));
+        match page.metadata.continue_.filter(|c| !c.is_empty()) {
+            Some(token) => lp = lp.continue_token(&token),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// Lists every object of a selector, page by page.
+async fn list_all<K>(api: &Api<K>, selector: &str, what: &str) -> Result<Vec<K>, SourceError>
+where
+    K: Resource + Clone + DeserializeOwned + Debug,
+{
+    list_paged(api, ListParams::default().labels(selector), what, Some).await
 }
 
 /// Walks metadata-only pages and keeps the candidates: names that match, and (when
@@ -205,26 +241,17 @@ pub async fn candidates_by_metadata<K>(
 where
     K: Resource + Clone + DeserializeOwned + Debug,
 {
-    let mut out = Vec::new();
-    let mut lp = ListParams::default().limit(PAGE_SIZE);
+    let mut lp = ListParams::default();
     if let Some(extra) = extra {
         lp = lp.labels(extra);
     }
-    loop {
-        let page = api.list_metadata(&lp).await.map_err(|e| SourceError::from_kube(what, e))?;
-        for item in &page.items {
-            let name = item.metadata.name.clone().unwrap_or_default();
-            let reasons = m.name_reasons(&name);
-            let job_hints = if keep_job_owned { JobHints::from_meta(&item.metadata) } else { JobHints::default() };
-            if !reasons.is_empty() || !job_hints.is_empty() {
-                out.push(Candidate { name, reasons, job_hints });
-            }
-        }
-        match page.metadata.continue_.filter(|c| !c.is_empty()) {
-            Some(token) => lp = lp.continue_token(&token),
-            None => return Ok(out),
-        }
-    }
+    list_metadata_paged(api, lp, what, |meta| {
+        let name = meta.name.clone().unwrap_or_default();
+        let reasons = m.name_reasons(&name);
+        let job_hints = if keep_job_owned { JobHints::from_meta(&meta) } else { JobHints::default() };
+        (!reasons.is_empty() || !job_hints.is_empty()).then_some(Candidate { name, reasons, job_hints })
+    })
+    .await
 }
 
 /// Fetches full objects by name, a bounded number at a time. A name that vanished in
@@ -402,23 +429,13 @@ where
     K: Resource + Clone + DeserializeOwned + Debug,
 {
     let what = format!("list {kind}s in all namespaces");
-    let (labelled, named) = tokio::try_join!(by_labels(api, m, None, &what), async {
-        let mut out = Vec::new();
-        let mut lp = ListParams::default().limit(PAGE_SIZE);
-        loop {
-            let page = api.list_metadata(&lp).await.map_err(|e| SourceError::from_kube(&what, e))?;
-            for item in page.items {
-                let reasons = m.name_reasons(item.metadata.name.as_deref().unwrap_or_default());
-                if !reasons.is_empty() {
-                    out.push((item.metadata, reasons));
-                }
-            }
-            match page.metadata.continue_.filter(|c| !c.is_empty()) {
-                Some(token) => lp = lp.continue_token(&token),
-                None => return Ok(out),
-            }
-        }
-    })?;
+    let (labelled, named) = tokio::try_join!(
+        by_labels(api, m, None, &what),
+        list_metadata_paged(api, ListParams::default(), &what, |meta| {
+            let reasons = m.name_reasons(meta.name.as_deref().unwrap_or_default());
+            (!reasons.is_empty()).then_some((meta, reasons))
+        })
+    )?;
     let mut hits: Vec<ElsewhereHit> = Vec::new();
     let labelled = labelled.into_iter().map(|f| (f.object.meta().clone(), f.reasons));
     for (meta, reasons) in labelled.chain(named) {

@@ -7,23 +7,14 @@ use k8s_openapi::api::core::v1::{Event, ObjectReference};
 use kube::api::{ListParams, ObjectMeta};
 use kube::Api;
 
-use super::discovery::PAGE_SIZE;
+use super::discovery::list_paged;
 use super::{SourceError, TraceContext};
 use crate::report::EventFacts;
 
 /// Lists the namespace's Warning events.
 pub async fn fetch_warnings(ctx: &TraceContext) -> Result<Vec<Event>, SourceError> {
     let api: Api<Event> = Api::namespaced(ctx.cluster.client.clone(), ctx.namespace());
-    let mut lp = ListParams::default().fields("type=Warning").limit(PAGE_SIZE);
-    let mut out = Vec::new();
-    loop {
-        let page = api.list(&lp).await.map_err(|e| SourceError::from_kube("list events", e))?;
-        out.extend(page.items.into_iter().filter_map(slim));
-        match page.metadata.continue_.filter(|c| !c.is_empty()) {
-            Some(token) => lp = lp.continue_token(&token),
-            None => return Ok(out),
-        }
-    }
+    list_paged(&api, ListParams::default().fields("type=Warning"), "list events", slim).await
 }
 
 /// A Pod or Job event reduced to what [`for_objects`] and [`extract`] read; `None` for

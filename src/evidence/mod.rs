@@ -213,6 +213,13 @@ where
     (outcome, status)
 }
 
+/// A source turned off (`--no-backend`, ...): skipped, with the flag as the reason.
+pub fn skipped<T>(name: &str, reason: &str) -> (Collected<T>, SourceStatus) {
+    let outcome = Collected::Skipped { reason: reason.to_string() };
+    let status = status_of(name, &outcome, Duration::ZERO);
+    (outcome, status)
+}
+
 /// The report entry for a source's outcome.
 pub fn status_of<T>(name: &str, outcome: &Collected<T>, took: Duration) -> SourceStatus {
     SourceStatus {
@@ -245,9 +252,7 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
     // The backend needs only its Service and endpoints, not the job's pods: it runs beside discovery.
     let backend_branch = async {
         let (backend, status) = if ctx.settings.backend.target == BackendTarget::Off {
-            let skipped = Collected::Skipped { reason: "--no-backend".into() };
-            let status = status_of("backend", &skipped, Duration::ZERO);
-            (skipped, status)
+            skipped("backend", "--no-backend")
         } else {
             run_source("backend", ctx.deadline, backend::collect(ctx)).await
         };
@@ -279,9 +284,7 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
     // pods' times are compared with its records by the rules afterwards.
     let mongo_branch = async {
         if !ctx.settings.mongo.enabled {
-            let skipped = Collected::Skipped { reason: "--no-mongo".into() };
-            let status = status_of("mongo", &skipped, Duration::ZERO);
-            (skipped, status)
+            skipped("mongo", "--no-mongo")
         } else {
             let (outcome, status) = run_source("mongo", ctx.deadline, mongo::collect(ctx)).await;
             let status = mongo_status(&outcome, status);
