@@ -4,11 +4,9 @@
 //! the endpoints but is exactly what the incident's hypothesis 3 asks about.
 
 use k8s_openapi::api::core::v1::{Pod, Service};
-use kube::core::{Expression, Selector};
 use serde::{Deserialize, Serialize};
 
-use super::discovery::Matcher;
-use super::services::{explain_choice, rank_candidates, Detector};
+use super::services::{explain_choice, pods_selected, rank_candidates, selector_of, Detector};
 use super::{pods, SourceError, TraceContext};
 use crate::report::PodFacts;
 
@@ -80,38 +78,9 @@ pub async fn fetch(ctx: &TraceContext) -> Result<ConsumerFacts, SourceError> {
     Ok(extract(&service, choice, selector, &pods))
 }
 
-/// Every pod a Service's selector picks (ready or not); none without a selector. Read
-/// through the trace's shared lookups, so a Service's pods are listed once.
-pub async fn pods_selected(ctx: &TraceContext, selector: Option<&str>) -> Result<Vec<Pod>, SourceError> {
-    let Some(sel) = selector else { return Ok(Vec::new()) };
-    Ok(ctx.lookups.pods(&ctx.cluster.client, ctx.namespace(), sel).await?.to_vec())
-}
-
-/// The pods behind a named Service, for reading their logs: the backend's resolution has
-/// already read both the Service and its pods, so this asks the API nothing more.
-pub async fn pods_of_service(ctx: &TraceContext, name: &str) -> Result<Vec<PodFacts>, SourceError> {
-    let Some(svc) = ctx.lookups.service(&ctx.cluster.client, ctx.namespace(), name).await? else {
-        return Ok(Vec::new());
-    };
-    let pods = pods_selected(ctx, selector_of(&svc).as_deref()).await?;
-    Ok(extract(&svc, None, None, &pods).pods)
-}
-
-/// `k=v,...` from a Service's selector, built from typed parts; `None` without one.
-pub fn selector_of(svc: &Service) -> Option<String> {
-    let sel = svc.spec.as_ref()?.selector.as_ref().filter(|s| !s.is_empty())?;
-    let exprs: Vec<Expression> = sel.iter().map(|(k, v)| Expression::Equal(k.clone(), v.clone())).collect();
-    Some(Selector::from_iter(exprs).to_string())
-}
-
 /// The consumer's facts from its Service and pods.
 pub fn extract(service: &Service, choice: Option<String>, selector: Option<String>, pods: &[Pod]) -> ConsumerFacts {
-    let no_labels = Matcher {
-        id: crate::jobid::JobId::parse("x").expect("a valid id"),
-        label_keys: Vec::new(),
-        name_patterns: Vec::new(),
-    };
-    let facts: Vec<PodFacts> = pods.iter().map(|p| pods::extract(p, Vec::new(), &no_labels, &[])).collect();
+    let facts: Vec<PodFacts> = pods.iter().map(pods::facts_of_other_pod).collect();
     let last_termination = facts
         .iter()
         .flat_map(|p| &p.containers)

@@ -258,7 +258,7 @@ pub async fn collect(ctx: &TraceContext) -> Evidence {
         };
         let logs = match backend.get().and_then(|b| b.service.clone()) {
             Some(service) if ctx.settings.logs.is_some() => {
-                match tokio::time::timeout_at(ctx.deadline, consumer::pods_of_service(ctx, &service)).await {
+                match tokio::time::timeout_at(ctx.deadline, services::pods_of_service(ctx, &service)).await {
                     Ok(Ok(pods)) => {
                         let targets = pods.iter().map(|p| logs::LogTarget::of_pod(logs::LogRole::Backend, p)).collect();
                         read_logs(ctx, targets).await

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
 
 use super::discovery::{Candidate, JobHints, Matcher};
+use crate::jobid::JobId;
 use crate::report::{ContainerFacts, JobFacts, LabelCheck, PodFacts, Termination};
 
 /// Labels that name a pod's job when the expected key is missing.
@@ -85,6 +86,14 @@ pub fn extract(pod: &Pod, mut reasons: Vec<String>, m: &Matcher, jobs: &[JobFact
         missing_labels,
         owner,
     }
+}
+
+/// The facts of a pod that is not the job's (a backend or consumer-service pod): no
+/// discovery reasons, no expected labels.
+pub fn facts_of_other_pod(pod: &Pod) -> PodFacts {
+    let none =
+        Matcher { id: JobId::parse("x").expect("a valid id"), label_keys: Vec::new(), name_patterns: Vec::new() };
+    extract(pod, Vec::new(), &none, &[])
 }
 
 fn container_facts(c: &ContainerStatus, init: bool) -> ContainerFacts {

@@ -346,7 +346,7 @@ pub async fn resolve_with(
     let name = service.metadata.name.clone().unwrap_or_default();
     let sp = pick_service_port(&service, wanted_port.as_ref(), &spec.detector)?.clone();
 
-    let selector = super::consumer::selector_of(&service);
+    let selector = selector_of(&service);
     let (endpoints, selected) = tokio::join!(fetch_endpoints(client, namespace, &name), async {
         match &selector {
             Some(sel) => lookups.pods(client, namespace, sel).await.ok(),
@@ -712,6 +712,30 @@ pub fn resolve_target_port(
             })
         }
     }
+}
+
+/// Every pod a Service's selector picks (ready or not); none without a selector. Read
+/// through the trace's shared lookups, so a Service's pods are listed once.
+pub async fn pods_selected(ctx: &TraceContext, selector: Option<&str>) -> Result<Vec<Pod>, SourceError> {
+    let Some(sel) = selector else { return Ok(Vec::new()) };
+    Ok(ctx.lookups.pods(&ctx.cluster.client, ctx.namespace(), sel).await?.to_vec())
+}
+
+/// The pods behind a named Service, for reading their logs: the backend's resolution has
+/// already read both the Service and its pods, so this asks the API nothing more.
+pub async fn pods_of_service(ctx: &TraceContext, name: &str) -> Result<Vec<crate::report::PodFacts>, SourceError> {
+    let Some(svc) = ctx.lookups.service(&ctx.cluster.client, ctx.namespace(), name).await? else {
+        return Ok(Vec::new());
+    };
+    let pods = pods_selected(ctx, selector_of(&svc).as_deref()).await?;
+    Ok(pods.iter().map(super::pods::facts_of_other_pod).collect())
+}
+
+/// `k=v,...` from a Service's selector, built from typed parts; `None` without one.
+pub fn selector_of(svc: &Service) -> Option<String> {
+    let sel = svc.spec.as_ref()?.selector.as_ref().filter(|s| !s.is_empty())?;
+    let exprs: Vec<Expression> = sel.iter().map(|(k, v)| Expression::Equal(k.clone(), v.clone())).collect();
+    Some(Selector::from_iter(exprs).to_string())
 }
 
 #[cfg(test)]
