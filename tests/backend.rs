@@ -27,6 +27,7 @@ fn main() -> ExitCode {
         ("healthy::exit_0_named_target_port", healthy_exit_0_named_target_port),
         ("wait::turns_healthy_after_3s", wait_turns_healthy_after_3s),
         ("wait::never_healthy_folds_attempts", wait_never_healthy_folds_attempts),
+        ("wait::progress_line_on_a_terminal_only", wait_progress_line_on_a_terminal_only),
         ("errors::server_error_500", server_error_500),
         ("errors::html_502_is_not_json", html_502_is_not_json),
         ("errors::ten_megabytes_are_capped", ten_megabytes_are_capped),
@@ -206,7 +207,23 @@ fn wait_never_healthy_folds_attempts(tier: Tier) -> Result<(), Failed> {
     ensure(v["backend"]["waitMs"] == 2000, || show(&o))?;
     let f = finding(&v, "backend-invalid-job-id").ok_or_else(|| show(&o))?;
     ensure(f["evidence"][0].as_str().unwrap_or_default().starts_with('x'), || show(&o))?;
-    ensure(f["detail"].as_str().unwrap_or_default().contains("on all"), || show(&o))
+    ensure(f["detail"].as_str().unwrap_or_default().contains("on all"), || show(&o))?;
+    // piped, as here: no live progress line on stderr
+    ensure(!String::from_utf8_lossy(&o.stderr).contains("waiting for the backend"), || show(&o))
+}
+
+/// Under `script` stderr is a terminal: the live progress line appears there.
+fn wait_progress_line_on_a_terminal_only(tier: Tier) -> Result<(), Failed> {
+    let ctx = setup(tier, &builtin("incident-19-7"));
+    let line = format!("{} 19-7 -n {} --wait 2s --interval 400ms", support::tier::BIN, ctx.ns("panda"));
+    let mut cmd = ctx.command("/usr/bin/script", support::User::Reader);
+    cmd.args(["-qec", &line, "/dev/null"]);
+    let o = support::tier::output(cmd);
+    let terminal = String::from_utf8_lossy(&o.stdout);
+    ensure(terminal.contains("waiting for the backend: GET /metadata/19-7 -> 404 Invalid job_id (attempt"), || {
+        show(&o)
+    })?;
+    ensure(o.status.code() == Some(1), || show(&o))
 }
 
 fn server_error_500(tier: Tier) -> Result<(), Failed> {
